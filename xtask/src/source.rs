@@ -1,0 +1,390 @@
+//! The shared front end of the analysis tasks: walk the roots (walkdir), read and parse every
+//! Rust file once (syn), and decide what counts as test code, in one place.
+//!
+//! `syn` trees are not `Send`, and with proc-macro2's `span-locations` a span's line and column
+//! are only known on the thread that parsed the file. So files are parsed on worker threads and
+//! each file is handed to the caller's `analyze` closure on the thread that parsed it; the
+//! closure turns the tree into plain data (`T: Send`) that is collected in a deterministic order
+//! (root order, then path order), whatever the thread schedule.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Context;
+
+use crate::workspace::display_path;
+
+/// One tree to analyze: a crate folder, reported under `name` (its folder name).
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Root {
+    pub name: String,
+    /// Absolute, lexically cleaned path.
+    pub path: PathBuf,
+}
+
+impl Root {
+    /// A root named after its folder.
+    #[must_use]
+    pub fn from_path(path: PathBuf) -> Root {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Root { name, path }
+    }
+}
+
+/// A Rust file found under a root.
+#[derive(Clone, Debug)]
+pub struct FileInput {
+    /// Index into the roots slice.
+    pub root: usize,
+    pub path: PathBuf,
+    /// The path as reports print it (see [`display_path`]).
+    pub display: String,
+    /// The module the file defines: its stem, or its folder's name for `mod.rs`.
+    pub module: String,
+}
+
+/// Where a file failed to parse (1-based line and column).
+#[derive(Clone, Debug, Eq, PartialEq, Ord, PartialOrd)]
+pub struct ParseError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// The outcome for one file, in deterministic order.
+#[derive(Debug)]
+pub struct Analyzed<T> {
+    pub file: FileInput,
+    /// Whole file is test code: under a `tests/` or `benches/` folder of its root, or declared
+    /// by its parent as a `#[cfg(test)] mod name;`.
+    pub test_file: bool,
+    /// Physical lines of the file.
+    pub lines: usize,
+    pub result: Result<T, ParseError>,
+}
+
+/// Lists the `.rs` files under each root in a stable order, skipping `target/` and hidden
+/// folders.
+///
+/// # Errors
+/// A root that does not exist or a folder that cannot be read.
+pub fn discover(
+    roots: &[Root],
+    repo_root: Option<&Path>,
+    cwd: &Path,
+) -> anyhow::Result<Vec<FileInput>> {
+    let mut files = Vec::new();
+    for (index, root) in roots.iter().enumerate() {
+        anyhow::ensure!(
+            root.path.is_dir(),
+            "{}: not a directory",
+            root.path.display()
+        );
+        let walker = walkdir::WalkDir::new(&root.path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                entry.depth() == 0 || {
+                    let name = entry.file_name().to_string_lossy();
+                    !(name.starts_with('.') || (entry.file_type().is_dir() && name == "target"))
+                }
+            });
+        for entry in walker {
+            let entry = entry.with_context(|| format!("walking {}", root.path.display()))?;
+            let path = entry.path();
+            if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            files.push(FileInput {
+                root: index,
+                path: path.to_path_buf(),
+                display: display_path(path, repo_root, cwd),
+                module: module_name(path),
+            });
+        }
+    }
+    Ok(files)
+}
+
+fn module_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if stem == "mod"
+        && let Some(parent) = path.parent().and_then(Path::file_name)
+    {
+        return parent.to_string_lossy().into_owned();
+    }
+    stem
+}
+
+/// True for `#[test]`, `#[cfg(test)]` and `#[cfg(all(test, ..))]`-style attributes.
+#[must_use]
+pub fn is_test_code(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        if path.is_ident("test") {
+            return true;
+        }
+        if !path.is_ident("cfg") {
+            return false;
+        }
+        let Ok(tokens) = attr.meta.require_list().map(|list| list.tokens.clone()) else {
+            return false;
+        };
+        // `cfg(test)`, `cfg(all(test, feature = ".."))`; `cfg(not(test))` is not test code.
+        let text = tokens.to_string();
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.contains(&"test") && !words.contains(&"not")
+    })
+}
+
+/// Reads, parses and analyzes every file on `threads` worker threads.
+///
+/// # Errors
+/// A file that cannot be read (a file that is not UTF-8 or does not parse is a [`ParseError`]
+/// in its [`Analyzed::result`] instead).
+///
+/// # Panics
+/// Only if `analyze_file` panics on a worker thread (the panic is propagated).
+pub fn analyze<T, F>(
+    files: Vec<FileInput>,
+    roots: &[Root],
+    threads: usize,
+    analyze_file: F,
+) -> anyhow::Result<Vec<Analyzed<T>>>
+where
+    T: Send,
+    F: Fn(&FileInput, &str, &syn::File) -> T + Sync,
+{
+    let next = AtomicUsize::new(0);
+    let outputs: Mutex<Vec<(usize, PerFile<T>)>> = Mutex::new(Vec::with_capacity(files.len()));
+    let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(index) else { break };
+                    match process(file, &analyze_file) {
+                        Ok(out) => outputs.lock().expect("no worker panics").push((index, out)),
+                        Err(error) => {
+                            failure
+                                .lock()
+                                .expect("no worker panics")
+                                .get_or_insert(error);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(error) = failure.into_inner().expect("no worker panics") {
+        return Err(error);
+    }
+    let mut outputs = outputs.into_inner().expect("no worker panics");
+    outputs.sort_by_key(|(index, _)| *index);
+    let test_files = test_file_set(&files, roots, &outputs);
+    Ok(files
+        .into_iter()
+        .zip(outputs)
+        .enumerate()
+        .map(|(index, (file, (_, out)))| Analyzed {
+            test_file: test_files.contains(&index),
+            file,
+            lines: out.lines,
+            result: out.result,
+        })
+        .collect())
+}
+
+struct PerFile<T> {
+    lines: usize,
+    result: Result<T, ParseError>,
+    /// Paths of files this one declares as `#[cfg(test)] mod name;`.
+    test_modules: Vec<PathBuf>,
+}
+
+fn process<T, F>(file: &FileInput, analyze_file: &F) -> anyhow::Result<PerFile<T>>
+where
+    F: Fn(&FileInput, &str, &syn::File) -> T,
+{
+    let bytes =
+        std::fs::read(&file.path).with_context(|| format!("reading {}", file.path.display()))?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        let error = ParseError {
+            file: file.display.clone(),
+            line: 1,
+            column: 1,
+            message: "file is not valid UTF-8".to_owned(),
+        };
+        return Ok(PerFile {
+            lines: 0,
+            result: Err(error),
+            test_modules: Vec::new(),
+        });
+    };
+    let lines = text.lines().count();
+    match syn::parse_file(&text) {
+        Ok(syntax) => {
+            let test_modules = declared_test_modules(&file.path, &syntax);
+            let result = Ok(analyze_file(file, &text, &syntax));
+            Ok(PerFile {
+                lines,
+                result,
+                test_modules,
+            })
+        }
+        Err(error) => {
+            let start = error.span().start();
+            let error = ParseError {
+                file: file.display.clone(),
+                line: start.line.max(1),
+                column: start.column + 1,
+                message: error.to_string(),
+            };
+            Ok(PerFile {
+                lines,
+                result: Err(error),
+                test_modules: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Files declared by `path` through out-of-line `#[cfg(test)] mod name;` items.
+fn declared_test_modules(path: &Path, syntax: &syn::File) -> Vec<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // `lib.rs`, `main.rs` and `mod.rs` own their folder; `foo.rs` owns `foo/`.
+    let module_dir = if matches!(stem.as_str(), "lib" | "main" | "mod") {
+        dir.to_path_buf()
+    } else {
+        dir.join(&stem)
+    };
+    let mut found = Vec::new();
+    for item in &syntax.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.content.is_some() || !is_test_code(&module.attrs) {
+            continue;
+        }
+        let name = module.ident.to_string();
+        found.push(module_dir.join(format!("{name}.rs")));
+        found.push(module_dir.join(&name).join("mod.rs"));
+    }
+    found
+}
+
+fn test_file_set<T>(
+    files: &[FileInput],
+    roots: &[Root],
+    outputs: &[(usize, PerFile<T>)],
+) -> BTreeSet<usize> {
+    let mut test = BTreeSet::new();
+    for (index, file) in files.iter().enumerate() {
+        let relative = file
+            .path
+            .strip_prefix(&roots[file.root].path)
+            .unwrap_or(&file.path);
+        let in_test_dir = relative
+            .parent()
+            .into_iter()
+            .flat_map(Path::components)
+            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")));
+        if in_test_dir {
+            test.insert(index);
+        }
+    }
+    // A file declared as a test module is test code, and so is everything below it.
+    let declared: BTreeSet<&Path> = outputs
+        .iter()
+        .flat_map(|(_, out)| out.test_modules.iter().map(PathBuf::as_path))
+        .collect();
+    for (index, file) in files.iter().enumerate() {
+        if declared.contains(file.path.as_path()) {
+            test.insert(index);
+            let below = file.path.with_extension("");
+            for (other, candidate) in files.iter().enumerate() {
+                if candidate.path.starts_with(&below) {
+                    test.insert(other);
+                }
+            }
+        }
+    }
+    test
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(source: &str) -> Vec<syn::Attribute> {
+        let item: syn::ItemFn = syn::parse_str(&format!("{source} fn f() {{}}")).unwrap();
+        item.attrs
+    }
+
+    #[test]
+    fn test_attributes_are_recognized() {
+        assert!(is_test_code(&attrs("#[test]")));
+        assert!(is_test_code(&attrs("#[cfg(test)]")));
+        assert!(is_test_code(&attrs("#[cfg(all(test, feature = \"x\"))]")));
+        assert!(!is_test_code(&attrs("#[cfg(not(test))]")));
+        assert!(!is_test_code(&attrs("#[cfg(feature = \"testing\")]")));
+        assert!(!is_test_code(&attrs("#[inline]")));
+    }
+
+    #[test]
+    fn files_are_found_sorted_parsed_and_test_files_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("crate-a");
+        std::fs::create_dir_all(root.join("src/wal")).unwrap();
+        std::fs::create_dir_all(root.join("tests")).unwrap();
+        std::fs::create_dir_all(root.join("target")).unwrap();
+        std::fs::write(
+            root.join("src/lib.rs"),
+            "mod wal;\n#[cfg(test)]\nmod lib_tests;\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("src/lib_tests.rs"), "fn t() {}\n").unwrap();
+        std::fs::write(root.join("src/wal/mod.rs"), "fn a() {}\n").unwrap();
+        std::fs::write(root.join("src/broken.rs"), "fn a() {\n  let = ;\n}\n").unwrap();
+        std::fs::write(root.join("tests/it.rs"), "fn b() {}\n").unwrap();
+        std::fs::write(root.join("target/junk.rs"), "fn c() {}\n").unwrap();
+        let roots = vec![Root::from_path(root.clone())];
+        let files = discover(&roots, None, dir.path()).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "crate-a/src/broken.rs",
+                "crate-a/src/lib.rs",
+                "crate-a/src/lib_tests.rs",
+                "crate-a/src/wal/mod.rs",
+                "crate-a/tests/it.rs"
+            ]
+        );
+        assert_eq!(files[3].module, "wal");
+        let analyzed = analyze(files, &roots, 2, |_, _, syntax| syntax.items.len()).unwrap();
+        let broken = analyzed[0].result.as_ref().unwrap_err();
+        assert_eq!((broken.line, broken.column), (2, 7));
+        let tests: Vec<bool> = analyzed.iter().map(|a| a.test_file).collect();
+        assert_eq!(tests, [false, false, true, false, true]);
+        assert_eq!(*analyzed[1].result.as_ref().unwrap(), 2);
+    }
+}
