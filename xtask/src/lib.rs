@@ -8,6 +8,7 @@
 //! returns `Ok(Status)` for 0/1 and `Err` for 2.
 
 pub mod ci;
+pub mod contract_file;
 pub mod flags;
 pub mod source;
 pub mod workspace;
