@@ -81,7 +81,7 @@ impl ContractFile {
 #[must_use]
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text[..end].matches('\n').count() + 1
+    text.get(..end).unwrap_or(text).matches('\n').count() + 1
 }
 
 #[cfg(test)]
