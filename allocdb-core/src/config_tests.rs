@@ -17,13 +17,13 @@ fn each_zero_field_is_named() {
         ("max_operations", |c| c.max_operations = 0),
         ("max_ttl_slots", |c| c.max_ttl_slots = 0),
         ("max_client_retry_window_slots", |c| {
-            c.max_client_retry_window_slots = 0
+            c.max_client_retry_window_slots = 0;
         }),
         ("lease_history_window_slots", |c| {
-            c.lease_history_window_slots = 0
+            c.lease_history_window_slots = 0;
         }),
         ("max_expiration_bucket_len", |c| {
-            c.max_expiration_bucket_len = 0
+            c.max_expiration_bucket_len = 0;
         }),
         ("max_wal_payload_bytes", |c| c.max_wal_payload_bytes = 0),
     ];
