@@ -9,6 +9,7 @@
 
 pub mod ci;
 pub mod contract_file;
+pub mod dup;
 pub mod flags;
 pub mod source;
 pub mod workspace;
@@ -41,5 +42,6 @@ impl Status {
 pub fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
     match flags.command {
         flags::Command::Ci(args) => ci::run(&args),
+        flags::Command::DupReport(args) => dup::run(&args),
     }
 }
