@@ -8,6 +8,7 @@ pub mod fixed_map;
 pub mod ids;
 pub mod result;
 pub mod retire_queue;
+pub mod snapshot;
 pub mod snapshot_file;
 pub mod state_machine;
 mod state_machine_commands;

@@ -161,7 +161,7 @@ impl StateMachine {
                 .expect("a lease member must be a resource");
             resource.state = state;
             resource.current_lease_id = lease;
-            resource.version += 1;
+            resource.version = resource.version.wrapping_add(1);
             node = next;
         }
     }
@@ -238,7 +238,7 @@ impl StateMachine {
         }
         let record = self.lease_mut(lease_id);
         record.state = LeaseState::Revoking;
-        record.lease_epoch += 1;
+        record.lease_epoch = record.lease_epoch.wrapping_add(1);
         let epoch = record.lease_epoch;
         self.set_member_resources(entry.member_head, ResourceState::Revoking, Some(lease_id));
         CommandOutcome::lease(lease_id, epoch)
@@ -295,7 +295,7 @@ impl StateMachine {
         let record = self.lease_mut(lease_id);
         record.state = state;
         if bump_epoch {
-            record.lease_epoch += 1;
+            record.lease_epoch = record.lease_epoch.wrapping_add(1);
         }
         record.released_lsn = Some(ctx.lsn);
         record.retire_after_slot = Some(Slot(retire_after));
