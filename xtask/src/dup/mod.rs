@@ -225,12 +225,25 @@ fn setup(args: &DupArgs) -> anyhow::Result<Setup> {
         }
         roots
     };
+    let roots = distinct_names(roots, repo_root.as_deref(), &cwd);
     Ok(Setup {
         cwd,
         repo_root,
         roots,
         runtime_modules,
     })
+}
+
+/// Roots are named after their folder; two roots with one folder name (`x/core`, `y/core`)
+/// are named by their printed paths instead, so pairs and modules stay unambiguous.
+fn distinct_names(mut roots: Vec<Root>, repo_root: Option<&Path>, cwd: &Path) -> Vec<Root> {
+    let names: Vec<String> = roots.iter().map(|r| r.name.clone()).collect();
+    for root in &mut roots {
+        if names.iter().filter(|&n| *n == root.name).count() > 1 {
+            root.name = display_path(&root.path, repo_root, cwd);
+        }
+    }
+    roots
 }
 
 /// The engines and the runtime named in the contract, less those that do not exist (yet) or
