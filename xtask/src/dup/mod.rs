@@ -11,7 +11,9 @@
 
 pub mod classes;
 mod hash;
+mod items;
 pub mod lexer;
+mod near;
 mod render_html;
 mod render_text;
 pub mod report;

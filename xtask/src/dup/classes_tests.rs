@@ -1,0 +1,114 @@
+//! Class formation and overlap merging on small in-memory files.
+
+use super::*;
+use crate::dup::units::file_units;
+
+fn units(sources: &[&str]) -> Vec<Vec<Unit>> {
+    sources
+        .iter()
+        .map(|s| file_units(s, &syn::parse_file(s).unwrap(), false))
+        .collect()
+}
+
+/// `(kind, [(file, item)])` of each class.
+fn found(files: &[Vec<Unit>], options: &Options) -> Vec<(Kind, Vec<(usize, String)>)> {
+    let lists: Vec<&[Unit]> = files.iter().map(Vec::as_slice).collect();
+    let (classes, _) = find_clones(&lists, options);
+    classes
+        .iter()
+        .map(|c| {
+            let copies = c
+                .copies
+                .iter()
+                .map(|r| (r.file, files[r.file][r.unit].item.clone()));
+            (c.kind, copies.collect())
+        })
+        .collect()
+}
+
+const METHODS: &str = "
+    fn first(&self) -> u64 {
+        let mut total = 0;
+        for value in &self.values {
+            total += value;
+        }
+        assert!(total >= 0);
+        total
+    }
+
+    fn second(&mut self, extra: u64) {
+        self.values.push(extra);
+        self.values.sort_unstable();
+        self.values.dedup();
+        assert!(!self.values.is_empty());
+        self.count += 1;
+    }
+";
+
+#[test]
+fn a_renamed_impl_is_one_clone_and_its_methods_are_not_counted_again() {
+    let a = format!("impl Alpha {{{METHODS}}}");
+    let b = format!("impl Beta {{{METHODS}}}");
+    let classes = found(&units(&[&a, &b]), &Options::default());
+    assert_eq!(classes.len(), 1);
+    assert_eq!(classes[0].0, Kind::Renamed);
+    let expected = vec![(0, "impl Alpha".to_owned()), (1, "impl Beta".to_owned())];
+    assert_eq!(classes[0].1, expected);
+}
+
+#[test]
+fn a_near_impl_around_exact_methods_is_reported_as_those_methods() {
+    let a = format!("impl Alpha {{{METHODS}\n    fn third(&self) -> u64 {{ 3 }}\n}}");
+    let b = format!(
+        "impl Alpha {{{METHODS}\n    fn fourth(&self) -> bool {{\n        self.count > 4\n    }}\n}}"
+    );
+    let classes = found(&units(&[&a, &b]), &Options::default());
+    let kinds: Vec<Kind> = classes.iter().map(|c| c.0).collect();
+    let items: Vec<&str> = classes.iter().map(|c| c.1[0].1.as_str()).collect();
+    assert_eq!(kinds, [Kind::Exact, Kind::Exact]);
+    assert_eq!(items, ["fn Alpha::first", "fn Alpha::second"]);
+}
+
+#[test]
+fn three_copies_are_one_class_whatever_the_order() {
+    let f = "fn f(x: u64) -> u64 {\n    let mut y = x;\n    y += 1;\n    y *= 2;\n    y -= 3;\n    y\n}\n";
+    let g = f.replace('y', "z");
+    let files = units(&[&g, f, f]);
+    let classes = found(&files, &Options::default());
+    assert_eq!(classes.len(), 1);
+    assert_eq!(classes[0].0, Kind::Renamed);
+    assert_eq!(classes[0].1.len(), 3);
+    // Same file twice: one copy per file, so no clone.
+    let same = format!(
+        "{f}\nfn g(x: u64) -> u64 {{\n    let mut y = x;\n    y += 1;\n    y *= 2;\n    y -= 3;\n    y\n}}\n"
+    );
+    assert!(found(&units(&[&same]), &Options::default()).is_empty());
+}
+
+#[test]
+fn near_needs_the_threshold_and_min_lines() {
+    let a = "fn f(v: &mut Vec<u64>) {\n    v.push(1);\n    v.push(2);\n    v.sort();\n    v.dedup();\n    v.reverse();\n    v.truncate(9);\n    v.shrink_to_fit();\n}\n";
+    let b = a.replace(
+        "    v.reverse();\n",
+        "    let n = v.len();\n    v.rotate_left(n / 2);\n",
+    );
+    let files = units(&[a, &b]);
+    assert_eq!(found(&files, &Options::default())[0].0, Kind::Near);
+    let strict = Options {
+        similarity: 0.9,
+        ..Options::default()
+    };
+    assert!(found(&files, &strict).is_empty());
+    let long = Options {
+        min_lines: 10,
+        ..Options::default()
+    };
+    assert!(found(&files, &long).is_empty());
+}
+
+#[test]
+fn same_shape_without_shared_names_is_not_a_clone() {
+    let a = "enum A {\n    One,\n    Two,\n    Three,\n    Four,\n    Five,\n}\n";
+    let b = "enum B {\n    Red,\n    Green,\n    Blue,\n    Cyan,\n    Pink,\n}\n";
+    assert!(found(&units(&[a, b]), &Options::default()).is_empty());
+}
