@@ -7,7 +7,19 @@
 //!
 //! The clone matcher is a library: [`scan`] runs the whole pipeline on a set of roots and
 //! returns the [`Report`]; [`units::file_units`] and [`classes::find_clones`] are the two steps
-//! for callers that already hold parsed files (the `contract` lint's `no-local-copy` rule).
+//! for callers that already hold parsed files (the `contract` lint's `no-local-copy` rule):
+//!
+//! ```text
+//! // inside source::analyze's closure, on the parsing thread (plain data out):
+//! let units: Vec<Unit> = dup::file_units(text, syntax, /* include_tests */ false);
+//! // later, files in a fixed order (say runtime files first, then each engine's):
+//! let lists: Vec<&[Unit]> = files.iter().map(|f| f.units.as_slice()).collect();
+//! let (classes, _stats) = dup::find_clones(&lists, &dup::Options::default());
+//! for class in classes {          // N-way, one copy per file, overlaps merged
+//!     // class.kind (Exact | Renamed | Near), class.similarity, class.lines,
+//!     // class.copies: [UnitRef { file, unit }] -> lists[file][unit].item / start_line / ...
+//! }
+//! ```
 
 pub mod classes;
 mod hash;
