@@ -1,6 +1,6 @@
 //! `cargo xtask dup-report`: an AST-aware clone report of the engine crates.
 //!
-//! The pipeline: [`source`](crate::source) walks and parses the roots once; [`units`] turns
+//! The pipeline: [`crate::source`] walks and parses the roots once; [`units`] turns
 //! every file into units with fingerprints (on the parsing thread); [`classes`] buckets and
 //! compares them into N-way clone classes; [`report`] adds categories, totals and the baseline
 //! delta; `render_*` print it. See `docs/dup-report.md`.
