@@ -1,0 +1,382 @@
+use super::*;
+use crate::command::{ClientRequest, Command, InternalCommand};
+use crate::engine::ReservationEngine;
+use crate::ids::{ClientId, HoldId, OperationId, PoolId};
+use crate::result::ResultCode;
+use crate::state_machine::{HoldState, StateDump};
+use crate::wal::encode_frame;
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+/// Real files, no fsync: keeps thousands of recoveries fast; durability is not under test.
+struct NoSync;
+
+impl FileOps for NoSync {
+    fn sync_data(&mut self, _file: &std::fs::File) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A deterministic mixed workload: pools, holds, confirmations, releases and expiries (the
+/// handle's ticks), with time advancing. Returns every outcome.
+pub(crate) fn drive(engine: &mut ReservationEngine, steps: u64, seed: u64) -> Vec<ResultCode> {
+    let mut x = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        x >> 33
+    };
+    let mut codes = Vec::new();
+    for step in 0..steps {
+        let slot = Slot(engine.state().last_request_slot().get() + next() % 2);
+        let holds: Vec<HoldId> = engine.dump().holds.iter().map(|h| h.hold_id).collect();
+        let pick = holds
+            .get(usize::try_from(next()).unwrap() % holds.len().max(1))
+            .copied();
+        let command = match (next() % 8, pick) {
+            (1..=4, _) => Command::PlaceHold {
+                hold_id: HoldId(u128::from(next() % 20)),
+                pool_id: PoolId(u128::from(next() % 4)),
+                quantity: 1 + next() % 6,
+                ttl_slots: 1 + next() % 6,
+            },
+            (0, _) | (_, None) => Command::CreatePool {
+                pool_id: PoolId(u128::from(next() % 4)),
+                total_capacity: 5 + next() % 16,
+            },
+            (6, Some(hold_id)) => Command::ReleaseHold { hold_id },
+            (_, Some(hold_id)) => Command::ConfirmHold { hold_id },
+        };
+        let request = ClientRequest {
+            operation_id: OperationId(u128::from(step % 50 + seed * 1_000)),
+            client_id: ClientId(7),
+            command,
+        };
+        codes.push(engine.submit(&request, slot).unwrap().result_code);
+    }
+    codes
+}
+
+/// A temp directory on tmpfs when there is one: the crash loops below recover thousands of
+/// times, and durability is not what they test.
+pub(crate) fn fast_tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .tempdir_in("/dev/shm")
+        .or_else(|_| tempfile::tempdir())
+        .unwrap()
+}
+
+fn config() -> Config {
+    Config::small()
+}
+
+fn wal_path(dir: &Path) -> PathBuf {
+    dir.join(WAL_FILE_NAME)
+}
+
+/// Builds a database of at least `frames` WAL frames and returns the WAL bytes.
+fn build_wal(frames: usize) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = ReservationEngine::open(dir.path(), config()).unwrap();
+    // A fresh seed per round: repeating operation ids would be answered from the table
+    // without writing anything.
+    let mut seed = 3;
+    while scan(&fs::read(wal_path(dir.path())).unwrap(), u32::MAX)
+        .frames
+        .len()
+        < frames
+    {
+        drive(&mut engine, 5, seed);
+        seed += 1;
+    }
+    fs::read(wal_path(dir.path())).unwrap()
+}
+
+/// The state after replaying each prefix of the WAL's frames (index k = first k frames).
+fn prefix_dumps(bytes: &[u8]) -> (Vec<u64>, Vec<StateDump>) {
+    let scanned = scan(bytes, u32::MAX);
+    let mut state = StateMachine::new(config());
+    let mut dumps = vec![state.dump()];
+    let mut ends = vec![0];
+    for frame in &scanned.frames {
+        let ctx = CommandContext {
+            lsn: Lsn(frame.lsn),
+            request_slot: Slot(frame.request_slot),
+        };
+        if frame.record_type == RecordType::ClientCommand {
+            state.apply_client(ctx, &decode_request(frame.payload).unwrap());
+        } else {
+            state.apply_internal(ctx, &decode_internal(frame.payload).unwrap());
+        }
+        dumps.push(state.dump());
+        ends.push(frame.offset + frame.encoded_len() as u64);
+    }
+    (ends, dumps)
+}
+
+#[test]
+fn every_cut_recovers_exactly_the_whole_frame_prefix() {
+    let bytes = build_wal(52);
+    let (ends, dumps) = prefix_dumps(&bytes);
+    assert!(ends.len() > 52);
+    assert!(
+        dumps
+            .iter()
+            .any(|d| d.holds.iter().any(|h| h.state == HoldState::Expired))
+    );
+    let dir = fast_tempdir();
+    for cut in 0..=bytes.len() {
+        fs::write(wal_path(dir.path()), &bytes[..cut]).unwrap();
+        let recovered = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap();
+        let whole = ends.iter().rposition(|end| *end <= cut as u64).unwrap();
+        assert_eq!(recovered.state.dump(), dumps[whole], "cut {cut}");
+        let boundary = ends[whole];
+        let report = recovered.report;
+        assert_eq!(report.frames_replayed, whole as u64);
+        assert_eq!(report.truncated_bytes, cut as u64 - boundary);
+        let expected_stop = if boundary == cut as u64 {
+            ScanStopReason::CleanEof
+        } else {
+            ScanStopReason::TornTail { offset: boundary }
+        };
+        assert_eq!(report.stop_reason, expected_stop, "cut {cut}");
+        assert_eq!(fs::metadata(wal_path(dir.path())).unwrap().len(), boundary);
+    }
+}
+
+#[test]
+fn every_bit_flip_is_corruption_at_the_hit_frame_and_leaves_the_file() {
+    let full = build_wal(21);
+    let (ends, _) = prefix_dumps(&full);
+    let bytes = &full[..usize::try_from(ends[21]).unwrap()];
+    let dir = fast_tempdir();
+    for bit in 0..bytes.len() * 8 {
+        let mut flipped = bytes.to_vec();
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        fs::write(wal_path(dir.path()), &flipped).unwrap();
+        let error = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap_err();
+        let hit = ends[ends
+            .iter()
+            .rposition(|end| *end <= (bit / 8) as u64)
+            .unwrap()];
+        assert!(
+            matches!(error, RecoveryError::Corruption { offset, .. } if offset == hit),
+            "bit {bit}: {error}"
+        );
+        assert_eq!(
+            fs::read(wal_path(dir.path())).unwrap(),
+            flipped,
+            "bit {bit}"
+        );
+    }
+}
+
+/// `(lsn, slot, record type, payload)` of a hand-made frame.
+type FrameSpec = (u64, u64, RecordType, Vec<u8>);
+
+fn frame_bytes(frames: &[FrameSpec]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for (lsn, slot, record_type, payload) in frames {
+        encode_frame(&mut bytes, *lsn, *slot, *record_type, payload);
+    }
+    bytes
+}
+
+fn create_payload(id: u128) -> Vec<u8> {
+    let mut payload = Vec::new();
+    let request = ClientRequest {
+        operation_id: OperationId(id),
+        client_id: ClientId(1),
+        command: Command::CreatePool {
+            pool_id: PoolId(id),
+            total_capacity: 1,
+        },
+    };
+    crate::command_codec::encode_request(&request, &mut payload);
+    payload
+}
+
+fn recover_bytes(bytes: &[u8]) -> (Result<Recovered, RecoveryError>, Vec<u8>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(wal_path(dir.path()), bytes).unwrap();
+    let result = recover(dir.path(), &config());
+    let after = fs::read(wal_path(dir.path())).unwrap();
+    (result, after, dir)
+}
+
+#[test]
+fn ordering_errors_fail_closed_and_leave_the_file() {
+    use RecordType::ClientCommand as C;
+    let cases: Vec<(Vec<FrameSpec>, RecoveryError)> = vec![
+        (
+            vec![(1, 5, C, create_payload(1)), (1, 5, C, create_payload(2))],
+            RecoveryError::NonMonotonicLsn {
+                offset: 93,
+                lsn: Lsn(1),
+                previous: Lsn(1),
+            },
+        ),
+        (
+            vec![(1, 5, C, create_payload(1)), (2, 4, C, create_payload(2))],
+            RecoveryError::SlotRegression {
+                offset: 93,
+                request_slot: Slot(4),
+                previous: Slot(5),
+            },
+        ),
+        (
+            vec![(2, 5, C, create_payload(1))],
+            RecoveryError::LsnGap {
+                offset: 0,
+                lsn: Lsn(2),
+                expected: Lsn(1),
+            },
+        ),
+        (
+            vec![(1, 5, C, vec![1, 2, 3])],
+            RecoveryError::Decode {
+                offset: 0,
+                error: DecodeError::Truncated {
+                    field: "operation_id",
+                    needed: 16,
+                    remaining: 2,
+                },
+            },
+        ),
+        (
+            vec![(1, 5, RecordType::InternalCommand, create_payload(2))],
+            RecoveryError::Decode {
+                offset: 0,
+                error: DecodeError::UnknownInternalTag { found: 2 },
+            },
+        ),
+        (
+            vec![(0, 0, RecordType::SnapshotMarker, vec![])],
+            RecoveryError::MarkerWithoutSnapshot {
+                offset: 0,
+                marker_lsn: Lsn(0),
+            },
+        ),
+        (
+            vec![
+                (1, 5, C, create_payload(1)),
+                (2, 5, RecordType::SnapshotMarker, vec![]),
+            ],
+            RecoveryError::UnexpectedMarker {
+                offset: 93,
+                lsn: Lsn(2),
+            },
+        ),
+    ];
+    for (frames, expected) in cases {
+        let bytes = frame_bytes(&frames);
+        let (result, after, _dir) = recover_bytes(&bytes);
+        assert_eq!(result.unwrap_err(), expected);
+        assert_eq!(after, bytes);
+        assert!(!expected.to_string().is_empty());
+    }
+}
+
+#[test]
+fn marker_must_match_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = ReservationEngine::open(dir.path(), config()).unwrap();
+    drive(&mut engine, 10, 1);
+    let lsn = engine.checkpoint().unwrap();
+    let dump = engine.dump();
+    drop(engine);
+    let recovered = recover(dir.path(), &config()).unwrap();
+    assert_eq!(recovered.state.dump(), dump);
+    assert_eq!(recovered.report.snapshot_lsn, Some(lsn));
+    assert_eq!(recovered.report.frames_replayed, 0);
+    drop(recovered);
+    let slot = dump.last_request_slot.get();
+    let wrong = frame_bytes(&[(lsn.get() - 1, slot, RecordType::SnapshotMarker, vec![])]);
+    fs::write(wal_path(dir.path()), &wrong).unwrap();
+    assert_eq!(
+        recover(dir.path(), &config()).unwrap_err(),
+        RecoveryError::MarkerMismatch {
+            offset: 0,
+            marker_lsn: Lsn(lsn.get() - 1),
+            snapshot_lsn: lsn
+        }
+    );
+    let payload = frame_bytes(&[(lsn.get(), slot, RecordType::SnapshotMarker, vec![0])]);
+    fs::write(wal_path(dir.path()), &payload).unwrap();
+    assert!(matches!(
+        recover(dir.path(), &config()),
+        Err(RecoveryError::Decode { offset: 0, .. })
+    ));
+}
+
+#[test]
+fn snapshot_with_the_old_wal_skips_covered_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = ReservationEngine::open(dir.path(), config()).unwrap();
+    drive(&mut engine, 20, 2);
+    let old_wal = fs::read(wal_path(dir.path())).unwrap();
+    let at_snapshot = engine.checkpoint().unwrap();
+    drive(&mut engine, 5, 2);
+    let dump = engine.dump();
+    let tail: Vec<u8> = fs::read(wal_path(dir.path())).unwrap()[35..].to_vec();
+    drop(engine);
+    // A crash between the snapshot write and the WAL rewrite: old WAL plus the new frames.
+    let mut crashed = old_wal;
+    crashed.extend_from_slice(&tail);
+    fs::write(wal_path(dir.path()), &crashed).unwrap();
+    let recovered = recover(dir.path(), &config()).unwrap();
+    assert_eq!(recovered.state.dump(), dump);
+    assert_eq!(recovered.report.snapshot_lsn, Some(at_snapshot));
+    assert_eq!(
+        recovered.report.frames_replayed,
+        dump.last_applied_lsn.get() - at_snapshot.get()
+    );
+}
+
+#[test]
+fn bad_config_and_bad_snapshot_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad = config();
+    bad.max_holds = 0;
+    assert_eq!(
+        recover(dir.path(), &bad).unwrap_err(),
+        RecoveryError::Config(ConfigError::Zero { field: "max_holds" })
+    );
+    let snapshot = dir.path().join(SNAPSHOT_FILE_NAME);
+    fs::write(&snapshot, b"nope").unwrap();
+    assert_eq!(
+        recover(dir.path(), &config()).unwrap_err(),
+        RecoveryError::SnapshotFile(SnapshotFileError::TooShort { len: 4 })
+    );
+    let mut footed = b"nope".to_vec();
+    crate::snapshot_file::push_footer(&mut footed, b"nope");
+    fs::write(&snapshot, &footed).unwrap();
+    assert!(matches!(
+        recover(dir.path(), &config()),
+        Err(RecoveryError::Snapshot(_))
+    ));
+    let missing = dir.path().join("missing");
+    assert!(matches!(
+        recover(&missing, &config()),
+        Err(RecoveryError::Wal(_))
+    ));
+}
+
+#[test]
+fn expire_noop_frames_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = ReservationEngine::open(dir.path(), config()).unwrap();
+    let noop = InternalCommand::ExpireHold { hold_id: HoldId(9) };
+    let outcome = engine.submit_internal(&noop, Slot(3)).unwrap();
+    assert_eq!(outcome.result_code, ResultCode::Noop);
+    drop(engine);
+    let recovered = recover(dir.path(), &config()).unwrap();
+    assert_eq!(recovered.state.last_applied_lsn(), Lsn(1));
+    assert_eq!(recovered.state.last_request_slot(), Slot(3));
+}
