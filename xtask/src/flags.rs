@@ -17,6 +17,35 @@ pub enum Command {
     Ci(CiArgs),
     /// Report duplicated code across the engine crates (clone classes, runtime vs domain).
     DupReport(DupArgs),
+    /// Check every scenario's trace against its golden snapshot (or bless, or diff a revision).
+    Golden(GoldenArgs),
+    /// Run one scenario file and print its trace.
+    Scenario(ScenarioArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GoldenArgs {
+    /// The repository (default: the one containing the current directory).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Accept the new traces as the goldens (and remove stale snapshots).
+    #[arg(long, conflicts_with = "against")]
+    pub bless: bool,
+    /// Build the runner of `GIT_REV` in a temporary worktree, run it and the current runner on the
+    /// current scenarios, and diff the traces (exit 1 on any difference).
+    #[arg(long, value_name = "GIT_REV")]
+    pub against: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScenarioArgs {
+    /// The engine folder name (`allocdb-core`, `quota-core`, `reservation-core`).
+    pub engine: String,
+    /// The scenario file.
+    pub file: PathBuf,
+    /// The repository (default: the one containing the current directory).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,8 @@ pub mod ci;
 pub mod contract_file;
 pub mod dup;
 pub mod flags;
+pub mod golden;
+pub mod golden_diff;
 pub mod source;
 pub mod workspace;
 
@@ -43,5 +45,7 @@ pub fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
     match flags.command {
         flags::Command::Ci(args) => ci::run(&args),
         flags::Command::DupReport(args) => dup::run(&args),
+        flags::Command::Golden(args) => golden::run(&args),
+        flags::Command::Scenario(args) => golden::scenario(&args),
     }
 }

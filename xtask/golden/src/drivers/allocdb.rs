@@ -1,0 +1,440 @@
+//! The allocdb-core driver.
+
+use std::path::{Path, PathBuf};
+
+use allocdb_core::command::{ClientRequest, Command, InternalCommand};
+use allocdb_core::config::Config;
+use allocdb_core::engine::{AllocEngine, SubmitError};
+use allocdb_core::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId, Slot};
+use allocdb_core::recovery::{SNAPSHOT_FILE_NAME, WAL_FILE_NAME};
+use allocdb_core::result::{CommandOutcome, ResultCode};
+use allocdb_core::snapshot::decode_snapshot;
+use allocdb_core::state_machine::StateDump;
+use allocdb_core::wal::{RecordType, scan};
+
+use super::common::{fields, opt, variant_name};
+use crate::runner::{Driver, Outcome, WalListing, hex};
+use crate::scenario::Args;
+
+pub struct AllocDriver {
+    dir: PathBuf,
+    config: Config,
+    engine: Option<AllocEngine>,
+}
+
+impl AllocDriver {
+    pub const ENGINE_NAME: &'static str = "allocdb-core";
+
+    fn engine(&mut self) -> Result<&mut AllocEngine, String> {
+        self.engine
+            .as_mut()
+            .ok_or_else(|| "the database is closed (crashed): `recover` first".to_owned())
+    }
+}
+
+/// Small tables, so that scenarios reach every limit in a few lines.
+const DEFAULTS: Config = Config {
+    shard_id: 0,
+    max_resources: 8,
+    max_leases: 8,
+    max_lease_members: 16,
+    max_bundle_size: 4,
+    max_operations: 32,
+    max_ttl_slots: 100,
+    max_client_retry_window_slots: 50,
+    lease_history_window_slots: 20,
+    max_expiration_bucket_len: 4,
+    max_wal_payload_bytes: 1024,
+};
+
+const CONFIG_KEYS: &[&str] = &[
+    "shard_id",
+    "max_resources",
+    "max_leases",
+    "max_lease_members",
+    "max_bundle_size",
+    "max_operations",
+    "max_ttl_slots",
+    "max_client_retry_window_slots",
+    "lease_history_window_slots",
+    "max_expiration_bucket_len",
+    "max_wal_payload_bytes",
+];
+
+fn config_from(args: &Args) -> Result<Config, String> {
+    args.only(CONFIG_KEYS)?;
+    let d = DEFAULTS;
+    let u32_of = |key: &str, default: u32| -> Result<u32, String> {
+        let value = args.u128_or(key, u128::from(default))?;
+        u32::try_from(value).map_err(|_| format!("argument `{key}`: {value} is not a u32"))
+    };
+    let u64_of = |key: &str, default: u64| -> Result<u64, String> {
+        let value = args.u128_or(key, u128::from(default))?;
+        u64::try_from(value).map_err(|_| format!("argument `{key}`: {value} is not a u64"))
+    };
+    Ok(Config {
+        shard_id: u64_of("shard_id", d.shard_id)?,
+        max_resources: u32_of("max_resources", d.max_resources)?,
+        max_leases: u32_of("max_leases", d.max_leases)?,
+        max_lease_members: u32_of("max_lease_members", d.max_lease_members)?,
+        max_bundle_size: u32_of("max_bundle_size", d.max_bundle_size)?,
+        max_operations: u32_of("max_operations", d.max_operations)?,
+        max_ttl_slots: u64_of("max_ttl_slots", d.max_ttl_slots)?,
+        max_client_retry_window_slots: u64_of(
+            "max_client_retry_window_slots",
+            d.max_client_retry_window_slots,
+        )?,
+        lease_history_window_slots: u64_of(
+            "lease_history_window_slots",
+            d.lease_history_window_slots,
+        )?,
+        max_expiration_bucket_len: u32_of(
+            "max_expiration_bucket_len",
+            d.max_expiration_bucket_len,
+        )?,
+        max_wal_payload_bytes: u32_of("max_wal_payload_bytes", d.max_wal_payload_bytes)?,
+    })
+}
+
+fn config_text(c: &Config) -> String {
+    format!(
+        "shard_id={} max_resources={} max_leases={} max_lease_members={} max_bundle_size={} max_operations={} max_ttl_slots={} max_client_retry_window_slots={} lease_history_window_slots={} max_expiration_bucket_len={} max_wal_payload_bytes={}",
+        c.shard_id,
+        c.max_resources,
+        c.max_leases,
+        c.max_lease_members,
+        c.max_bundle_size,
+        c.max_operations,
+        c.max_ttl_slots,
+        c.max_client_retry_window_slots,
+        c.lease_history_window_slots,
+        c.max_expiration_bucket_len,
+        c.max_wal_payload_bytes
+    )
+}
+
+fn outcome_text(outcome: &CommandOutcome) -> String {
+    format!(
+        "{}{}",
+        outcome.result_code,
+        fields(&[
+            ("lease", outcome.lease_id.map(|l| l.to_string())),
+            ("epoch", outcome.lease_epoch.map(|e| e.to_string())),
+            ("deadline", outcome.deadline_slot.map(|s| s.to_string())),
+        ])
+    )
+}
+
+fn command_outcome(result: Result<CommandOutcome, SubmitError>) -> Outcome {
+    match result {
+        Ok(outcome) => Outcome {
+            code: outcome.result_code.as_str().to_owned(),
+            text: outcome_text(&outcome),
+            is_command: true,
+        },
+        Err(error) => Outcome {
+            code: variant_name(&format!("{error:?}")),
+            text: format!("error: {error}"),
+            is_command: false,
+        },
+    }
+}
+
+fn client_command(name: &str, args: &Args) -> Result<Command, String> {
+    let lease = || args.u128("lease").map(LeaseId::new);
+    let holder = || args.u128("holder").map(HolderId::new);
+    let command = match name {
+        "create_resource" => {
+            args.only(&["op", "client", "resource"])?;
+            Command::CreateResource {
+                resource_id: ResourceId::new(args.u128("resource")?),
+            }
+        }
+        "reserve" => {
+            args.only(&["op", "client", "resource", "holder", "ttl"])?;
+            Command::reserve(
+                ResourceId::new(args.u128("resource")?),
+                holder()?,
+                args.u64("ttl")?,
+            )
+        }
+        "reserve_bundle" => {
+            args.only(&["op", "client", "resources", "holder", "ttl"])?;
+            let resource_ids = args
+                .u128_list("resources")?
+                .into_iter()
+                .map(ResourceId::new)
+                .collect();
+            Command::ReserveBundle {
+                resource_ids,
+                holder_id: holder()?,
+                ttl_slots: args.u64("ttl")?,
+            }
+        }
+        "activate" | "confirm" | "release" => {
+            args.only(&["op", "client", "lease", "holder", "epoch"])?;
+            let (lease_id, holder_id, lease_epoch) = (lease()?, holder()?, args.u64("epoch")?);
+            if name == "release" {
+                Command::Release {
+                    lease_id,
+                    holder_id,
+                    lease_epoch,
+                }
+            } else {
+                Command::confirm(lease_id, holder_id, lease_epoch)
+            }
+        }
+        "revoke" => {
+            args.only(&["op", "client", "lease"])?;
+            Command::Revoke { lease_id: lease()? }
+        }
+        "reclaim" => {
+            args.only(&["op", "client", "lease"])?;
+            Command::Reclaim { lease_id: lease()? }
+        }
+        other => return Err(format!("unknown allocdb-core command `{other}`")),
+    };
+    Ok(command)
+}
+
+impl AllocDriver {
+    fn read(&mut self, name: &str, args: &Args) -> Result<Option<Outcome>, String> {
+        let engine = self.engine()?;
+        let outcome = match name {
+            "get_resource" => {
+                args.only(&["resource"])?;
+                let text = match engine.get_resource(ResourceId::new(args.u128("resource")?)) {
+                    Some(r) => format!(
+                        "Found {:?} lease={} version={}",
+                        r.state,
+                        opt(r.current_lease_id),
+                        r.version
+                    ),
+                    None => "ResourceNotFound".to_owned(),
+                };
+                let code = text.split(' ').next().unwrap_or_default().to_owned();
+                Outcome {
+                    code,
+                    text,
+                    is_command: false,
+                }
+            }
+            "get_lease" => {
+                args.only(&["lease"])?;
+                match engine.get_lease(LeaseId::new(args.u128("lease")?)) {
+                    Ok(_) => {
+                        let lease = LeaseId::new(args.u128("lease")?);
+                        let dump = engine.dump();
+                        let record = dump
+                            .leases
+                            .iter()
+                            .find(|l| l.record.lease_id == lease)
+                            .ok_or("lease vanished")?;
+                        Outcome {
+                            code: "Found".to_owned(),
+                            text: format!("Found {}", lease_line(record)),
+                            is_command: false,
+                        }
+                    }
+                    Err(error) => Outcome {
+                        code: error.to_string(),
+                        text: error.to_string(),
+                        is_command: false,
+                    },
+                }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(outcome))
+    }
+}
+
+fn lease_line(lease: &allocdb_core::state_machine::LeaseDump) -> String {
+    let r = &lease.record;
+    let members: Vec<String> = lease.members.iter().map(ToString::to_string).collect();
+    format!(
+        "lease {} holder={} {:?} epoch={} created_lsn={} deadline={} released_lsn={} retire_after={} members={}",
+        r.lease_id,
+        r.holder_id,
+        r.state,
+        r.lease_epoch,
+        r.created_lsn,
+        r.deadline_slot,
+        opt(r.released_lsn),
+        opt(r.retire_after_slot),
+        members.join(",")
+    )
+}
+
+fn dump_lines(dump: &StateDump) -> Vec<String> {
+    let mut lines = vec![format!(
+        "last_lsn={} last_slot={} retired_watermark={}",
+        dump.last_applied_lsn,
+        dump.last_request_slot,
+        opt(dump.retired_lease_watermark)
+    )];
+    for r in &dump.resources {
+        lines.push(format!(
+            "resource {} {:?} lease={} version={}",
+            r.resource_id,
+            r.state,
+            opt(r.current_lease_id),
+            r.version
+        ));
+    }
+    lines.extend(dump.leases.iter().map(lease_line));
+    for o in &dump.operations {
+        lines.push(format!(
+            "operation {} fingerprint={:032x} -> {} applied_lsn={} retire_after={}",
+            o.operation_id,
+            o.fingerprint,
+            outcome_text(&o.outcome),
+            o.applied_lsn,
+            o.retire_after_slot
+        ));
+    }
+    lines
+}
+
+impl Driver for AllocDriver {
+    const ENGINE: &'static str = Self::ENGINE_NAME;
+
+    fn result_codes() -> Vec<&'static str> {
+        ResultCode::ALL.iter().map(|code| code.as_str()).collect()
+    }
+
+    fn open(dir: &Path, config: &Args) -> Result<(Self, String), String> {
+        let config = config_from(config)?;
+        let engine = AllocEngine::open(dir, config).map_err(|e| format!("open: {e}"))?;
+        let text = config_text(&config);
+        Ok((
+            AllocDriver {
+                dir: dir.to_path_buf(),
+                config,
+                engine: Some(engine),
+            },
+            text,
+        ))
+    }
+
+    fn tick(&mut self, slot: u64) -> Result<Vec<String>, String> {
+        match self.engine()?.tick(Slot::new(slot)) {
+            Ok(outcomes) => Ok(outcomes
+                .iter()
+                .map(|o| format!("internal expire -> {}", outcome_text(o)))
+                .collect()),
+            Err(error) => Ok(vec![format!("error: {error}")]),
+        }
+    }
+
+    fn command(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String> {
+        if let Some(outcome) = self.read(name, args)? {
+            return Ok(outcome);
+        }
+        let command = client_command(name, args)?;
+        let request = ClientRequest {
+            operation_id: OperationId::new(args.u128("op")?),
+            client_id: ClientId::new(args.u128_or("client", 1)?),
+            command,
+        };
+        Ok(command_outcome(
+            self.engine()?.submit(&request, Slot::new(slot)),
+        ))
+    }
+
+    fn internal(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String> {
+        if name != "expire" {
+            return Err(format!(
+                "unknown allocdb-core internal command `{name}` (expected `expire`)"
+            ));
+        }
+        args.only(&["lease", "deadline"])?;
+        let command = InternalCommand::Expire {
+            lease_id: LeaseId::new(args.u128("lease")?),
+            deadline_slot: Slot::new(args.u64("deadline")?),
+        };
+        Ok(command_outcome(
+            self.engine()?.submit_internal(&command, Slot::new(slot)),
+        ))
+    }
+
+    fn dump(&self) -> Vec<String> {
+        self.engine.as_ref().map_or_else(
+            || vec!["closed".to_owned()],
+            |engine| dump_lines(&engine.dump()),
+        )
+    }
+
+    fn last_lsn(&self) -> u64 {
+        self.engine
+            .as_ref()
+            .map_or(0, |engine| engine.state().last_applied_lsn().get())
+    }
+
+    fn checkpoint(&mut self) -> Result<(), String> {
+        self.engine()?
+            .checkpoint()
+            .map(|_| ())
+            .map_err(|e| format!("checkpoint: {e}"))
+    }
+
+    fn crash(&mut self) {
+        self.engine = None;
+    }
+
+    fn recover(&mut self) -> Result<String, String> {
+        self.engine = None;
+        let engine =
+            AllocEngine::open(&self.dir, self.config).map_err(|e| format!("recover: {e}"))?;
+        let r = *engine.recovery_report();
+        self.engine = Some(engine);
+        Ok(format!(
+            "snapshot_lsn={} frames_replayed={} stop=\"{}\" truncated_bytes={}",
+            opt(r.snapshot_lsn),
+            r.frames_replayed,
+            r.stop_reason,
+            r.truncated_bytes
+        ))
+    }
+
+    fn wal_path(&self) -> PathBuf {
+        self.dir.join(WAL_FILE_NAME)
+    }
+
+    fn snapshot_path(&self) -> PathBuf {
+        self.dir.join(SNAPSHOT_FILE_NAME)
+    }
+
+    fn wal_listing(&self, bytes: &[u8]) -> WalListing {
+        let scanned = scan(bytes, self.config.max_wal_payload_bytes);
+        let mut lines: Vec<String> = scanned
+            .frames
+            .iter()
+            .map(|f| {
+                let kind = match f.record_type {
+                    RecordType::ClientCommand => "client",
+                    RecordType::InternalCommand => "internal",
+                    RecordType::SnapshotMarker => "marker",
+                };
+                format!(
+                    "@{} lsn={} slot={} {kind} {}",
+                    f.offset,
+                    f.lsn,
+                    f.request_slot,
+                    hex(f.payload)
+                )
+            })
+            .collect();
+        lines.push(format!("stop: {}", scanned.stop));
+        WalListing {
+            lines,
+            last_lsn: scanned.frames.last().map(|f| f.lsn),
+        }
+    }
+
+    fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
+        decode_snapshot(bytes, &self.config)
+            .ok()
+            .map(|state| state.last_applied_lsn().get())
+    }
+}

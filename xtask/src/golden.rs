@@ -1,0 +1,195 @@
+//! `cargo xtask golden` and `cargo xtask scenario`: the golden-output regression checks.
+//!
+//! The runner lives in its own crate (`xtask/golden`, package `golden`) so that the analysis
+//! subcommands never compile the engines. `golden` runs that crate's test (the committed insta
+//! snapshots); `--bless` accepts new output; `--against REV` builds REV's runner in a temporary
+//! git worktree (target directory `target/against`, kept warm between runs), runs it and the
+//! current runner on the current scenario files, and diffs the traces.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::Status;
+use crate::flags::{GoldenArgs, ScenarioArgs};
+use crate::workspace::find_root;
+
+/// Runs `cargo xtask golden`.
+///
+/// # Errors
+/// cargo or git cannot be started, the revision does not exist, its runner does not build.
+pub fn run(args: &GoldenArgs) -> anyhow::Result<Status> {
+    let root = find_root(args.root.as_deref())?;
+    match &args.against {
+        Some(rev) => against(&root, rev),
+        None => check(&root, args.bless),
+    }
+}
+
+/// Runs `cargo xtask scenario ENGINE FILE`: prints one scenario's trace.
+///
+/// # Errors
+/// cargo cannot be started.
+pub fn scenario(args: &ScenarioArgs) -> anyhow::Result<Status> {
+    let root = find_root(args.root.as_deref())?;
+    let file = crate::workspace::absolute(&args.file)?;
+    let status = cargo(&root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "golden",
+            "--bin",
+            "golden",
+            "--",
+            "scenario",
+            &args.engine,
+        ])
+        .arg(&file)
+        .status()
+        .context("starting cargo")?;
+    match status.code() {
+        Some(0) => Ok(Status::Ok),
+        Some(1) => Ok(Status::CheckFailed),
+        _ => bail!("the golden runner failed for {}", file.display()),
+    }
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root);
+    command
+}
+
+fn check(root: &Path, bless: bool) -> anyhow::Result<Status> {
+    let mut command = cargo(root);
+    command.args([
+        "test",
+        "--package",
+        "golden",
+        "--test",
+        "golden",
+        "--",
+        "--test-threads=1",
+    ]);
+    if bless {
+        command
+            .env("INSTA_UPDATE", "always")
+            .env("INSTA_FORCE_PASS", "1")
+            .env("GOLDEN_BLESS", "1");
+    } else {
+        command
+            .env("INSTA_UPDATE", "no")
+            .env_remove("INSTA_FORCE_PASS");
+    }
+    let status = command.status().context("starting cargo test")?;
+    if status.success() {
+        eprintln!(
+            "golden: all traces match{}",
+            if bless { " (blessed)" } else { "" }
+        );
+        Ok(Status::Ok)
+    } else {
+        eprintln!(
+            "golden: traces differ or a scenario failed (see above); `cargo xtask golden --bless` accepts new output"
+        );
+        Ok(Status::CheckFailed)
+    }
+}
+
+/// Removes the worktree when dropped, also after an error.
+struct Worktree<'a> {
+    root: &'a Path,
+    path: PathBuf,
+}
+
+impl Drop for Worktree<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("git")
+            .arg("-C")
+            .arg(self.root)
+            .args(["worktree", "remove", "--force"])
+            .arg(&self.path)
+            .status();
+        let _ = std::fs::remove_dir_all(&self.path);
+        let _ = Command::new("git")
+            .arg("-C")
+            .arg(self.root)
+            .args(["worktree", "prune"])
+            .status();
+    }
+}
+
+fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
+    let scratch = root.join("target/golden-against");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let worktree = Worktree {
+        root,
+        path: scratch.join("worktree"),
+    };
+    let added = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["worktree", "add", "--detach", "--quiet"])
+        .arg(&worktree.path)
+        .arg(rev)
+        .status()
+        .context("starting git")?;
+    if !added.success() {
+        bail!(
+            "git worktree add {rev} failed (is `{rev}` a revision of {}?)",
+            root.display()
+        );
+    }
+    let old_runner = build_runner(&worktree.path, &root.join("target/against"))
+        .with_context(|| format!("building the golden runner of {rev}"))?;
+    let new_runner = build_runner(root, &root.join("target/against-current"))
+        .context("building the current golden runner")?;
+    let old = scratch.join("old");
+    let new = scratch.join("new");
+    run_traces(&old_runner, root, &old)?;
+    run_traces(&new_runner, root, &new)?;
+    let differences = crate::golden_diff::diff_trees(&old, &new)?;
+    drop(worktree);
+    if differences.is_empty() {
+        eprintln!("golden: {rev}..working tree changed no trace");
+        Ok(Status::Ok)
+    } else {
+        for difference in &differences {
+            println!("{difference}");
+        }
+        eprintln!(
+            "golden: {} trace(s) differ between {rev} and the working tree",
+            differences.len()
+        );
+        Ok(Status::CheckFailed)
+    }
+}
+
+fn build_runner(tree: &Path, target: &Path) -> anyhow::Result<PathBuf> {
+    let status = cargo(tree)
+        .args(["build", "--quiet", "--package", "golden", "--bin", "golden"])
+        .env("CARGO_TARGET_DIR", target)
+        .status()
+        .context("starting cargo build")?;
+    if !status.success() {
+        bail!("cargo build --package golden failed in {}", tree.display());
+    }
+    Ok(target.join("debug/golden"))
+}
+
+fn run_traces(runner: &Path, root: &Path, out: &Path) -> anyhow::Result<()> {
+    let status = Command::new(runner)
+        .arg("traces")
+        .arg(root)
+        .arg(out)
+        .status()
+        .with_context(|| format!("starting {}", runner.display()))?;
+    // Exit 1 means a scenario failed; its error is in the trace file and shows in the diff.
+    match status.code() {
+        Some(0 | 1) => Ok(()),
+        _ => bail!("{} traces failed", runner.display()),
+    }
+}
