@@ -8,6 +8,7 @@
 //! returns `Ok(Status)` for 0/1 and `Err` for 2.
 
 pub mod ci;
+pub mod contract;
 pub mod contract_file;
 pub mod flags;
 pub mod source;
@@ -41,5 +42,6 @@ impl Status {
 pub fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
     match flags.command {
         flags::Command::Ci(args) => ci::run(&args),
+        flags::Command::Contract(args) => contract::run(&args),
     }
 }
