@@ -67,7 +67,7 @@ fn diagnostic(out: &mut String, report: &Report, v: &Violation) {
 
 fn summary(report: &Report) -> String {
     let counts = format!(
-        "{} files, {} rules, {} suppressed",
+        "files: {}, rules: {}, suppressed: {}",
         report.files_checked,
         report.rules.len(),
         report.suppressed.len()
@@ -76,7 +76,7 @@ fn summary(report: &Report) -> String {
         format!("contract: ok ({counts})")
     } else {
         format!(
-            "contract: {} violation(s), {} unmatched suppression(s) ({counts})",
+            "contract: failed: violations: {}, unmatched suppressions: {} ({counts})",
             report.violations.len(),
             report.unmatched_suppressions.len()
         )

@@ -251,7 +251,13 @@ fn forbidden_pattern(scope: &Scope, out: &mut Vec<Violation>) {
                 });
                 if hit && (tests || !window[0].test) {
                     let message = format!("`{pattern}` in {}", file.crate_name);
-                    let width = window[0].text.chars().count();
+                    let (first, last) = (&window[0], &window[window.len() - 1]);
+                    let width = if last.pos.line == first.pos.line {
+                        (last.pos.column + last.text.chars().count())
+                            .saturating_sub(first.pos.column)
+                    } else {
+                        first.text.chars().count()
+                    };
                     out.push(scope.at_source(file, window[0].pos, width, message));
                 }
             }
