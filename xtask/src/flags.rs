@@ -17,6 +17,8 @@ pub enum Command {
     Ci(CiArgs),
     /// Enforce the runtime-vs-engine contract in `contracts/runtime-contract.toml`.
     Contract(ContractArgs),
+    /// Report duplicated code across the engine crates (clone classes, runtime vs domain).
+    DupReport(DupArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,4 +50,64 @@ pub enum ContractFormat {
     Json,
     /// SARIF 2.1.0 for code-scanning UIs.
     Sarif,
+}
+
+/// Output formats of `dup-report`.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, clap::ValueEnum)]
+pub enum DupFormat {
+    Human,
+    Json,
+    Markdown,
+    Html,
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct DupArgs {
+    /// Crate folders to compare (default: the engines and `runtime/` named in `contracts/`).
+    pub roots: Vec<PathBuf>,
+    /// The repository (default: the workspace containing the current directory, if any).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DupFormat::Human)]
+    pub format: DupFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Ignore units with fewer source lines (blank and comment lines excluded).
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub min_lines: u32,
+    /// Near-miss threshold: similarity of the normalized lines, 0 to 1.
+    #[arg(long, value_name = "F", default_value_t = 0.8)]
+    pub similarity: f64,
+    /// Also compare test code (`#[cfg(test)]`, `#[test]`, `tests/`).
+    #[arg(long)]
+    pub include_tests: bool,
+    /// Compare with an earlier JSON report.
+    #[arg(long, value_name = "FILE", conflicts_with = "rev")]
+    pub baseline: Option<PathBuf>,
+    /// Compare with the same roots at a git revision (scanned in a temporary worktree).
+    #[arg(long, value_name = "GIT_REV")]
+    pub rev: Option<String>,
+    /// Exit 1 when the runtime duplicated lines exceed LINES.
+    #[arg(long, value_name = "LINES")]
+    pub max_runtime_dup: Option<u64>,
+}
+
+impl DupArgs {
+    /// The arguments of a plain `dup-report` run on `root` (used by `ci`).
+    #[must_use]
+    pub fn for_repository(root: PathBuf) -> DupArgs {
+        DupArgs {
+            roots: Vec::new(),
+            root: Some(root),
+            format: DupFormat::Human,
+            out: None,
+            min_lines: 6,
+            similarity: 0.8,
+            include_tests: false,
+            baseline: None,
+            rev: None,
+            max_runtime_dup: None,
+        }
+    }
 }

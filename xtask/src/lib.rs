@@ -10,6 +10,7 @@
 pub mod ci;
 pub mod contract;
 pub mod contract_file;
+pub mod dup;
 pub mod flags;
 pub mod source;
 pub mod workspace;
@@ -43,5 +44,6 @@ pub fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
     match flags.command {
         flags::Command::Ci(args) => ci::run(&args),
         flags::Command::Contract(args) => contract::run(&args),
+        flags::Command::DupReport(args) => dup::run(&args),
     }
 }

@@ -284,11 +284,35 @@ fn declared_test_modules(path: &Path, syntax: &syn::File) -> Vec<PathBuf> {
         if module.content.is_some() || !is_test_code(&module.attrs) {
             continue;
         }
+        // `#[path = "x.rs"] mod tests;` names the file relative to the declaring file's folder.
+        if let Some(path) = path_attribute(&module.attrs) {
+            found.push(dir.join(path));
+            continue;
+        }
         let name = module.ident.to_string();
         found.push(module_dir.join(format!("{name}.rs")));
         found.push(module_dir.join(&name).join("mod.rs"));
     }
     found
+}
+
+/// The value of a `#[path = ".."]` attribute.
+fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attr| {
+        let syn::Meta::NameValue(nv) = &attr.meta else {
+            return None;
+        };
+        if !nv.path.is_ident("path") {
+            return None;
+        }
+        match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(value),
+                ..
+            }) => Some(value.value()),
+            _ => None,
+        }
+    })
 }
 
 fn test_file_set<T>(
@@ -358,9 +382,10 @@ mod tests {
         std::fs::create_dir_all(root.join("target")).unwrap();
         std::fs::write(
             root.join("src/lib.rs"),
-            "mod wal;\n#[cfg(test)]\nmod lib_tests;\n",
+            "mod wal;\n#[cfg(test)]\nmod lib_tests;\n#[cfg(test)]\n#[path = \"wal/checks.rs\"]\nmod checks;\n",
         )
         .unwrap();
+        std::fs::write(root.join("src/wal/checks.rs"), "fn c() {}\n").unwrap();
         std::fs::write(root.join("src/lib_tests.rs"), "fn t() {}\n").unwrap();
         std::fs::write(root.join("src/wal/mod.rs"), "fn a() {}\n").unwrap();
         std::fs::write(root.join("src/broken.rs"), "fn a() {\n  let = ;\n}\n").unwrap();
@@ -375,16 +400,17 @@ mod tests {
                 "crate-a/src/broken.rs",
                 "crate-a/src/lib.rs",
                 "crate-a/src/lib_tests.rs",
+                "crate-a/src/wal/checks.rs",
                 "crate-a/src/wal/mod.rs",
                 "crate-a/tests/it.rs"
             ]
         );
-        assert_eq!(files[3].module, "wal");
+        assert_eq!(files[4].module, "wal");
         let analyzed = analyze(files, &roots, 2, |_, _, syntax| syntax.items.len()).unwrap();
         let broken = analyzed[0].result.as_ref().unwrap_err();
         assert_eq!((broken.line, broken.column), (2, 7));
         let tests: Vec<bool> = analyzed.iter().map(|a| a.test_file).collect();
-        assert_eq!(tests, [false, false, true, false, true]);
-        assert_eq!(*analyzed[1].result.as_ref().unwrap(), 2);
+        assert_eq!(tests, [false, false, true, true, false, true]);
+        assert_eq!(*analyzed[1].result.as_ref().unwrap(), 3);
     }
 }

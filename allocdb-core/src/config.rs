@@ -1,0 +1,227 @@
+//! Engine configuration: every bound of every table, queue, index and payload.
+//!
+//! [`Config::validate`] rejects, with an error naming the field, any configuration the engine
+//! could not honour; every structure is then allocated once, at open, from these numbers.
+
+use std::fmt;
+
+use crate::command_codec::max_client_payload_len;
+
+/// Upper bound on expiry-wheel entries (`(max_ttl_slots + 1) * max_expiration_bucket_len`),
+/// so that a valid config cannot ask for an absurd allocation at open.
+pub const MAX_EXPIRATION_WHEEL_ENTRIES: u64 = 1 << 24;
+
+/// Every bound of an allocdb-core database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// High 64 bits of every lease id this shard creates.
+    pub shard_id: u64,
+    pub max_resources: u32,
+    /// Leases kept in the table, live or terminal-but-not-yet-retired.
+    pub max_leases: u32,
+    /// Member records, across all leases in the table.
+    pub max_lease_members: u32,
+    pub max_bundle_size: u32,
+    pub max_operations: u32,
+    pub max_ttl_slots: u64,
+    pub max_client_retry_window_slots: u64,
+    pub lease_history_window_slots: u64,
+    /// Leases per deadline slot in the expiry index.
+    pub max_expiration_bucket_len: u32,
+    pub max_wal_payload_bytes: u32,
+}
+
+/// Why a config was rejected; each variant names the field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A capacity, ttl or window is zero.
+    Zero { field: &'static str },
+    /// `max_expiration_bucket_len` exceeds `max_leases`, the table the index points into.
+    ExpirationBucketLongerThanLeaseTable {
+        max_expiration_bucket_len: u32,
+        max_leases: u32,
+    },
+    /// `max_bundle_size` exceeds `max_resources`.
+    BundleLargerThanResourceTable {
+        max_bundle_size: u32,
+        max_resources: u32,
+    },
+    /// `max_lease_members` is below `max_bundle_size`.
+    MemberTableSmallerThanBundle {
+        max_lease_members: u32,
+        max_bundle_size: u32,
+    },
+    /// `max_lease_members` is above `max_leases * max_bundle_size`.
+    MemberTableLargerThanLeases { max_lease_members: u32, limit: u64 },
+    /// `max_wal_payload_bytes` cannot hold the encoding of a full bundle.
+    WalPayloadTooSmall {
+        max_wal_payload_bytes: u32,
+        needed: u64,
+    },
+    /// The expiry wheel (`max_ttl_slots`, `max_expiration_bucket_len`) is above
+    /// [`MAX_EXPIRATION_WHEEL_ENTRIES`].
+    ExpirationWheelTooLarge { entries: u128 },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Zero { field } => write!(f, "{field} must be greater than zero"),
+            Self::ExpirationBucketLongerThanLeaseTable {
+                max_expiration_bucket_len,
+                max_leases,
+            } => {
+                write!(
+                    f,
+                    "max_expiration_bucket_len {max_expiration_bucket_len} exceeds max_leases {max_leases}"
+                )
+            }
+            Self::BundleLargerThanResourceTable {
+                max_bundle_size,
+                max_resources,
+            } => write!(
+                f,
+                "max_bundle_size {max_bundle_size} exceeds max_resources {max_resources}"
+            ),
+            Self::MemberTableSmallerThanBundle {
+                max_lease_members,
+                max_bundle_size,
+            } => write!(
+                f,
+                "max_lease_members {max_lease_members} is below max_bundle_size {max_bundle_size}"
+            ),
+            Self::MemberTableLargerThanLeases {
+                max_lease_members,
+                limit,
+            } => write!(
+                f,
+                "max_lease_members {max_lease_members} exceeds max_leases * max_bundle_size {limit}"
+            ),
+            Self::WalPayloadTooSmall {
+                max_wal_payload_bytes,
+                needed,
+            } => write!(
+                f,
+                "max_wal_payload_bytes {max_wal_payload_bytes} is below the {needed} bytes of a full bundle"
+            ),
+            Self::ExpirationWheelTooLarge { entries } => write!(
+                f,
+                "max_ttl_slots and max_expiration_bucket_len ask for {entries} expiry entries \
+                 (limit {MAX_EXPIRATION_WHEEL_ENTRIES})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// A small config for tests and examples.
+    #[must_use]
+    pub const fn small() -> Self {
+        Self {
+            shard_id: 1,
+            max_resources: 64,
+            max_leases: 64,
+            max_lease_members: 128,
+            max_bundle_size: 4,
+            max_operations: 128,
+            max_ttl_slots: 16,
+            max_client_retry_window_slots: 8,
+            lease_history_window_slots: 4,
+            max_expiration_bucket_len: 8,
+            max_wal_payload_bytes: 1024,
+        }
+    }
+
+    fn validate_nonzero(&self) -> Result<(), ConfigError> {
+        let fields: [(&'static str, u64); 10] = [
+            ("max_resources", u64::from(self.max_resources)),
+            ("max_leases", u64::from(self.max_leases)),
+            ("max_lease_members", u64::from(self.max_lease_members)),
+            ("max_bundle_size", u64::from(self.max_bundle_size)),
+            ("max_operations", u64::from(self.max_operations)),
+            ("max_ttl_slots", self.max_ttl_slots),
+            (
+                "max_client_retry_window_slots",
+                self.max_client_retry_window_slots,
+            ),
+            (
+                "lease_history_window_slots",
+                self.lease_history_window_slots,
+            ),
+            (
+                "max_expiration_bucket_len",
+                u64::from(self.max_expiration_bucket_len),
+            ),
+            (
+                "max_wal_payload_bytes",
+                u64::from(self.max_wal_payload_bytes),
+            ),
+        ];
+        match fields.iter().find(|(_, value)| *value == 0) {
+            Some((field, _)) => Err(ConfigError::Zero { field }),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks every rule; the first violation wins (zero fields first, in field order).
+    ///
+    /// # Errors
+    /// The violated rule, naming the field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_nonzero()?;
+        if self.max_expiration_bucket_len > self.max_leases {
+            return Err(ConfigError::ExpirationBucketLongerThanLeaseTable {
+                max_expiration_bucket_len: self.max_expiration_bucket_len,
+                max_leases: self.max_leases,
+            });
+        }
+        if self.max_bundle_size > self.max_resources {
+            return Err(ConfigError::BundleLargerThanResourceTable {
+                max_bundle_size: self.max_bundle_size,
+                max_resources: self.max_resources,
+            });
+        }
+        if self.max_lease_members < self.max_bundle_size {
+            return Err(ConfigError::MemberTableSmallerThanBundle {
+                max_lease_members: self.max_lease_members,
+                max_bundle_size: self.max_bundle_size,
+            });
+        }
+        let limit = u64::from(self.max_leases) * u64::from(self.max_bundle_size);
+        if u64::from(self.max_lease_members) > limit {
+            return Err(ConfigError::MemberTableLargerThanLeases {
+                max_lease_members: self.max_lease_members,
+                limit,
+            });
+        }
+        let needed = max_client_payload_len(self.max_bundle_size as usize) as u64;
+        if u64::from(self.max_wal_payload_bytes) < needed {
+            return Err(ConfigError::WalPayloadTooSmall {
+                max_wal_payload_bytes: self.max_wal_payload_bytes,
+                needed,
+            });
+        }
+        let entries =
+            (u128::from(self.max_ttl_slots) + 1) * u128::from(self.max_expiration_bucket_len);
+        if entries > u128::from(MAX_EXPIRATION_WHEEL_ENTRIES) {
+            return Err(ConfigError::ExpirationWheelTooLarge { entries });
+        }
+        Ok(())
+    }
+
+    /// Asserts [`Self::validate`].
+    ///
+    /// # Panics
+    /// If the config is invalid.
+    pub fn assert_valid(&self) {
+        if let Err(error) = self.validate() {
+            panic!("config must be valid: {error}");
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

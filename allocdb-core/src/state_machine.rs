@@ -1,0 +1,452 @@
+//! The pure lease state machine: one `apply` for live execution and replay.
+//!
+//! It owns meaning and never touches a file, a clock or a random source. All tables are
+//! allocated by [`StateMachine::new`] from the [`Config`]; running out of room is a result
+//! code. Lists leave it sorted by id (never in table order). Commands live in
+//! `state_machine_commands.rs`, invariants in `state_machine_invariants.rs`.
+
+use std::fmt;
+
+use crate::command::{ClientRequest, CommandContext, InternalCommand};
+use crate::command_codec::fingerprint;
+use crate::config::Config;
+use crate::fixed_map::FixedMap;
+use crate::ids::{HolderId, LeaseId, Lsn, OperationId, ResourceId, Slot};
+use crate::result::{CommandOutcome, ResultCode};
+use crate::retire_queue::RetireQueue;
+use crate::state_machine_index::{ExpiryIndex, MemberPool};
+
+/// A resource's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResourceState {
+    Available = 0,
+    Reserved = 1,
+    Active = 2,
+    Revoking = 3,
+}
+
+/// A lease's state; the last three are terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LeaseState {
+    Reserved = 0,
+    Active = 1,
+    Revoking = 2,
+    Released = 3,
+    Expired = 4,
+    Revoked = 5,
+}
+
+impl LeaseState {
+    #[must_use]
+    pub const fn is_terminal(self) -> bool {
+        matches!(self, Self::Released | Self::Expired | Self::Revoked)
+    }
+
+    /// The state a live lease's resources are in; `None` for terminal leases.
+    #[must_use]
+    pub const fn resource_state(self) -> Option<ResourceState> {
+        match self {
+            Self::Reserved => Some(ResourceState::Reserved),
+            Self::Active => Some(ResourceState::Active),
+            Self::Revoking => Some(ResourceState::Revoking),
+            Self::Released | Self::Expired | Self::Revoked => None,
+        }
+    }
+}
+
+/// A resource as read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ResourceRecord {
+    pub resource_id: ResourceId,
+    pub state: ResourceState,
+    pub current_lease_id: Option<LeaseId>,
+    /// Incremented on every state change after creation (observable, never a write guard).
+    pub version: u64,
+}
+
+/// A lease as read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LeaseRecord {
+    pub lease_id: LeaseId,
+    pub holder_id: HolderId,
+    pub state: LeaseState,
+    pub lease_epoch: u64,
+    pub created_lsn: Lsn,
+    pub deadline_slot: Slot,
+    /// The lsn of the command that made the lease terminal.
+    pub released_lsn: Option<Lsn>,
+    /// Terminal slot + history window (saturating); the lease retires after it.
+    pub retire_after_slot: Option<Slot>,
+    pub member_count: u32,
+}
+
+/// A stored operation result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OperationRecord {
+    pub operation_id: OperationId,
+    pub fingerprint: u128,
+    pub outcome: CommandOutcome,
+    pub applied_lsn: Lsn,
+    pub retire_after_slot: Slot,
+}
+
+/// Why a lease id cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaseLookupError {
+    /// Never existed (above the retired-id watermark).
+    LeaseNotFound,
+    /// Not in the table and at or below the retired-id watermark.
+    LeaseRetired,
+}
+
+impl LeaseLookupError {
+    #[must_use]
+    pub const fn result_code(self) -> ResultCode {
+        match self {
+            Self::LeaseNotFound => ResultCode::LeaseNotFound,
+            Self::LeaseRetired => ResultCode::LeaseRetired,
+        }
+    }
+}
+
+impl fmt::Display for LeaseLookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.result_code().as_str())
+    }
+}
+
+impl std::error::Error for LeaseLookupError {}
+
+/// A lease with its members, as dumped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseDump {
+    pub record: LeaseRecord,
+    pub members: Vec<ResourceId>,
+}
+
+/// The whole state, every list sorted by id: for tests, goldens and replay comparisons.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateDump {
+    pub last_applied_lsn: Lsn,
+    pub last_request_slot: Slot,
+    pub retired_lease_watermark: Option<LeaseId>,
+    pub resources: Vec<ResourceRecord>,
+    pub leases: Vec<LeaseDump>,
+    pub operations: Vec<OperationRecord>,
+}
+
+/// Allocation sizes of every bounded structure (they must never change after `new`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Allocations {
+    pub resource_slots: usize,
+    pub lease_slots: usize,
+    pub operation_slots: usize,
+    pub member_records: usize,
+    pub expiry_entries: usize,
+    pub operation_retire_entries: usize,
+    pub lease_retire_entries: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LeaseEntry {
+    pub(crate) record: LeaseRecord,
+    pub(crate) member_head: u32,
+}
+
+/// The lease state machine.
+#[derive(Clone, Debug)]
+pub struct StateMachine {
+    pub(crate) config: Config,
+    pub(crate) last_applied_lsn: Lsn,
+    pub(crate) last_request_slot: Slot,
+    pub(crate) retired_lease_watermark: Option<LeaseId>,
+    pub(crate) resources: FixedMap<ResourceId, ResourceRecord>,
+    pub(crate) leases: FixedMap<LeaseId, LeaseEntry>,
+    pub(crate) members: MemberPool,
+    pub(crate) expiry: ExpiryIndex,
+    pub(crate) operations: FixedMap<OperationId, OperationRecord>,
+    pub(crate) operation_retire: RetireQueue<OperationId>,
+    pub(crate) lease_retire: RetireQueue<LeaseId>,
+}
+
+impl StateMachine {
+    /// An empty state sized by `config`.
+    ///
+    /// # Panics
+    /// If `config` is invalid (callers validate it first).
+    #[must_use]
+    pub fn new(config: Config) -> Self {
+        config.assert_valid();
+        Self {
+            config,
+            last_applied_lsn: Lsn(0),
+            last_request_slot: Slot(0),
+            retired_lease_watermark: None,
+            resources: FixedMap::new(config.max_resources as usize),
+            leases: FixedMap::new(config.max_leases as usize),
+            members: MemberPool::new(config.max_lease_members),
+            expiry: ExpiryIndex::new(config.max_ttl_slots, config.max_expiration_bucket_len),
+            operations: FixedMap::new(config.max_operations as usize),
+            operation_retire: RetireQueue::new(config.max_operations as usize),
+            lease_retire: RetireQueue::new(config.max_leases as usize),
+        }
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The lsn of the last applied frame (0 before the first).
+    #[must_use]
+    pub fn last_applied_lsn(&self) -> Lsn {
+        self.last_applied_lsn
+    }
+
+    /// The slot of the last applied frame (0 before the first).
+    #[must_use]
+    pub fn last_request_slot(&self) -> Slot {
+        self.last_request_slot
+    }
+
+    #[must_use]
+    pub fn retired_lease_watermark(&self) -> Option<LeaseId> {
+        self.retired_lease_watermark
+    }
+
+    #[must_use]
+    pub fn get_resource(&self, resource_id: ResourceId) -> Option<ResourceRecord> {
+        self.resources.get(resource_id).copied()
+    }
+
+    pub(crate) fn lookup_lease(&self, lease_id: LeaseId) -> Result<&LeaseEntry, LeaseLookupError> {
+        match self.leases.get(lease_id) {
+            Some(entry) => Ok(entry),
+            None if self
+                .retired_lease_watermark
+                .is_some_and(|mark| lease_id <= mark) =>
+            {
+                Err(LeaseLookupError::LeaseRetired)
+            }
+            None => Err(LeaseLookupError::LeaseNotFound),
+        }
+    }
+
+    /// Reads a lease.
+    ///
+    /// # Errors
+    /// `LeaseRetired` for an id not in the table at or below the retired-id watermark,
+    /// `LeaseNotFound` otherwise.
+    pub fn get_lease(&self, lease_id: LeaseId) -> Result<LeaseRecord, LeaseLookupError> {
+        self.lookup_lease(lease_id).map(|entry| entry.record)
+    }
+
+    /// A lease's members in bundle order.
+    ///
+    /// # Errors
+    /// As [`Self::get_lease`].
+    pub fn lease_members(&self, lease_id: LeaseId) -> Result<Vec<ResourceId>, LeaseLookupError> {
+        self.lookup_lease(lease_id)
+            .map(|entry| self.members.list(entry.member_head))
+    }
+
+    #[must_use]
+    pub fn get_operation(&self, operation_id: OperationId) -> Option<OperationRecord> {
+        self.operations.get(operation_id).copied()
+    }
+
+    /// The dedupe step of the handle (before anything is written): a live entry for the
+    /// request's operation id returns its stored outcome when the fingerprint matches and
+    /// `OperationConflict` when it does not; `None` means the request must be applied.
+    #[must_use]
+    pub fn lookup_operation(
+        &self,
+        request: &ClientRequest,
+        request_slot: Slot,
+    ) -> Option<CommandOutcome> {
+        let entry = self.operations.get(request.operation_id)?;
+        if entry.retire_after_slot < request_slot {
+            return None;
+        }
+        if entry.fingerprint == fingerprint(request.client_id, &request.command) {
+            Some(entry.outcome)
+        } else {
+            Some(CommandOutcome::code(ResultCode::OperationConflict))
+        }
+    }
+
+    /// Up to `limit` leases due at `slot` (`deadline_slot <= slot`), as the `Expire` commands
+    /// to apply, in deadline order then id order.
+    #[must_use]
+    pub fn due_expirations(&self, slot: Slot, limit: usize) -> Vec<InternalCommand> {
+        self.expiry.due(slot, limit)
+    }
+
+    /// Starts applying a frame at `ctx`: records its position, then retires what is due.
+    fn begin_frame(&mut self, ctx: CommandContext) {
+        assert!(
+            ctx.lsn > self.last_applied_lsn,
+            "lsn must increase (checked by the caller)"
+        );
+        assert!(
+            ctx.request_slot >= self.last_request_slot,
+            "request slot must not go back (checked by the caller)"
+        );
+        self.last_applied_lsn = ctx.lsn;
+        self.last_request_slot = ctx.request_slot;
+        let slot = ctx.request_slot.get();
+        while let Some(entry) = self.operation_retire.pop_due(slot) {
+            let removed = self.operations.remove(entry.key);
+            assert!(removed.is_some(), "a queued operation must be in the table");
+        }
+        while let Some(entry) = self.lease_retire.pop_due(slot) {
+            let lease = self
+                .leases
+                .remove(entry.key)
+                .expect("a queued lease must be in the table");
+            assert!(
+                lease.record.state.is_terminal(),
+                "only terminal leases retire"
+            );
+            self.members.free_list(lease.member_head);
+            self.retired_lease_watermark = Some(match self.retired_lease_watermark {
+                Some(mark) => mark.max(entry.key),
+                None => entry.key,
+            });
+        }
+        self.expiry.advance(ctx.request_slot);
+    }
+
+    /// Applies a client request at `ctx` (handling steps 4 onward of the spec).
+    ///
+    /// # Panics
+    /// If `ctx` does not advance the lsn or moves the slot back (the caller checks both), or
+    /// on a broken internal invariant.
+    pub fn apply_client(&mut self, ctx: CommandContext, request: &ClientRequest) -> CommandOutcome {
+        self.begin_frame(ctx);
+        let fingerprint = fingerprint(request.client_id, &request.command);
+        if let Some(entry) = self.operations.get(request.operation_id) {
+            // Only reachable without the handle (it answers duplicates before writing).
+            return if entry.fingerprint == fingerprint {
+                entry.outcome
+            } else {
+                CommandOutcome::code(ResultCode::OperationConflict)
+            };
+        }
+        if self.operations.is_full() {
+            return CommandOutcome::code(ResultCode::OperationTableFull);
+        }
+        let Some(retire_after) = ctx
+            .request_slot
+            .get()
+            .checked_add(self.config.max_client_retry_window_slots)
+        else {
+            return CommandOutcome::code(ResultCode::SlotOverflow);
+        };
+        let outcome = self.execute(ctx, &request.command);
+        let record = OperationRecord {
+            operation_id: request.operation_id,
+            fingerprint,
+            outcome,
+            applied_lsn: ctx.lsn,
+            retire_after_slot: Slot(retire_after),
+        };
+        self.operations
+            .insert(request.operation_id, record)
+            .expect("operation table has room");
+        self.operation_retire
+            .push(request.operation_id, retire_after)
+            .expect("operation retire queue matches the table");
+        self.debug_assert_invariants();
+        outcome
+    }
+
+    /// Applies an internal command at `ctx`.
+    ///
+    /// # Panics
+    /// As [`Self::apply_client`].
+    pub fn apply_internal(
+        &mut self,
+        ctx: CommandContext,
+        command: &InternalCommand,
+    ) -> CommandOutcome {
+        self.begin_frame(ctx);
+        let InternalCommand::Expire {
+            lease_id,
+            deadline_slot,
+        } = *command;
+        let outcome = self.expire(ctx, lease_id, deadline_slot);
+        self.debug_assert_invariants();
+        outcome
+    }
+
+    fn debug_assert_invariants(&self) {
+        if cfg!(debug_assertions) {
+            self.assert_invariants();
+        }
+    }
+
+    /// Sizes of every allocation (for boundedness checks).
+    #[must_use]
+    pub fn allocations(&self) -> Allocations {
+        Allocations {
+            resource_slots: self.resources.allocated_slots(),
+            lease_slots: self.leases.allocated_slots(),
+            operation_slots: self.operations.allocated_slots(),
+            member_records: self.members.allocated_records(),
+            expiry_entries: self.expiry.allocated_entries(),
+            operation_retire_entries: self.operation_retire.allocated_capacity(),
+            lease_retire_entries: self.lease_retire.allocated_capacity(),
+        }
+    }
+
+    /// Live entry counts: resources, leases, members, expiry entries, operations.
+    #[must_use]
+    pub fn table_lens(&self) -> [usize; 5] {
+        [
+            self.resources.len(),
+            self.leases.len(),
+            self.members.used() as usize,
+            self.expiry.len(),
+            self.operations.len(),
+        ]
+    }
+
+    /// The whole state, sorted by id.
+    #[must_use]
+    pub fn dump(&self) -> StateDump {
+        let mut resources: Vec<ResourceRecord> = self
+            .resources
+            .iter_unordered()
+            .map(|(_, record)| *record)
+            .collect();
+        resources.sort_unstable_by_key(|record| record.resource_id);
+        let mut leases: Vec<LeaseDump> = self
+            .leases
+            .iter_unordered()
+            .map(|(_, entry)| LeaseDump {
+                record: entry.record,
+                members: self.members.list(entry.member_head),
+            })
+            .collect();
+        leases.sort_unstable_by_key(|lease| lease.record.lease_id);
+        let mut operations: Vec<OperationRecord> = self
+            .operations
+            .iter_unordered()
+            .map(|(_, record)| *record)
+            .collect();
+        operations.sort_unstable_by_key(|record| record.operation_id);
+        StateDump {
+            last_applied_lsn: self.last_applied_lsn,
+            last_request_slot: self.last_request_slot,
+            retired_lease_watermark: self.retired_lease_watermark,
+            resources,
+            leases,
+            operations,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "state_machine_tests.rs"]
+mod tests;

@@ -1,0 +1,258 @@
+//! Whole-state invariant checks: `validate_invariants()` returns the first violation,
+//! `assert_invariants()` panics on it (debug builds run it at the end of every apply).
+
+use std::fmt;
+
+use crate::ids::{LeaseId, ResourceId, Slot};
+use crate::state_machine::{LeaseState, ResourceState, StateMachine};
+use crate::state_machine_index::NO_NODE;
+
+/// A broken invariant (a bug, or a snapshot that must not be admitted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InvariantError {
+    /// A fixed table's own structure is broken (count, reachability, capacity).
+    Table { table: &'static str, detail: String },
+    /// A resource's state, lease pointer and that lease's state disagree.
+    ResourceLeaseMismatch { resource_id: ResourceId },
+    /// A member of a live lease does not point back at the lease.
+    LiveMemberNotOwned {
+        lease_id: LeaseId,
+        resource_id: ResourceId,
+    },
+    /// A member of a lease is not a known resource.
+    UnknownMember {
+        lease_id: LeaseId,
+        resource_id: ResourceId,
+    },
+    /// `member_count` differs from the member list, or the list is empty or too long.
+    MemberCount { lease_id: LeaseId },
+    /// The member pool's usage differs from the sum of the leases' members.
+    MemberPoolUsage { used: u32, listed: u64 },
+    /// Terminal fields (`released_lsn`, `retire_after_slot`) disagree with the lease state.
+    TerminalFields { lease_id: LeaseId },
+    /// A lease was created after the last applied lsn, or its id does not match its lsn.
+    LeaseIdentity { lease_id: LeaseId },
+    /// A `Reserved` lease is not in the expiry index exactly once.
+    ReservedNotIndexed { lease_id: LeaseId },
+    /// An expiry index entry names something other than a `Reserved` lease with that deadline,
+    /// or lies below the index's scan floor.
+    StrayIndexEntry { lease_id: LeaseId },
+    /// The operation table and its retire queue disagree.
+    OperationQueue,
+    /// The terminal leases and the lease retire queue disagree.
+    LeaseQueue,
+}
+
+impl fmt::Display for InvariantError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Table { table, detail } => write!(f, "{table} table: {detail}"),
+            Self::ResourceLeaseMismatch { resource_id } => {
+                write!(f, "resource {resource_id} disagrees with its lease")
+            }
+            Self::LiveMemberNotOwned {
+                lease_id,
+                resource_id,
+            } => {
+                write!(f, "live lease {lease_id} does not own member {resource_id}")
+            }
+            Self::UnknownMember {
+                lease_id,
+                resource_id,
+            } => {
+                write!(f, "lease {lease_id} lists unknown resource {resource_id}")
+            }
+            Self::MemberCount { lease_id } => write!(f, "lease {lease_id} member count is wrong"),
+            Self::MemberPoolUsage { used, listed } => {
+                write!(f, "member pool uses {used} records, leases list {listed}")
+            }
+            Self::TerminalFields { lease_id } => {
+                write!(
+                    f,
+                    "lease {lease_id} terminal fields disagree with its state"
+                )
+            }
+            Self::LeaseIdentity { lease_id } => write!(f, "lease {lease_id} id or lsn is wrong"),
+            Self::ReservedNotIndexed { lease_id } => {
+                write!(f, "reserved lease {lease_id} is not indexed exactly once")
+            }
+            Self::StrayIndexEntry { lease_id } => {
+                write!(f, "expiry index entry for lease {lease_id} is stray")
+            }
+            Self::OperationQueue => write!(f, "operation table and retire queue disagree"),
+            Self::LeaseQueue => write!(f, "terminal leases and lease retire queue disagree"),
+        }
+    }
+}
+
+impl std::error::Error for InvariantError {}
+
+fn table(table: &'static str, detail: String) -> InvariantError {
+    InvariantError::Table { table, detail }
+}
+
+impl StateMachine {
+    /// Checks every invariant over the whole state.
+    ///
+    /// # Errors
+    /// The first violation found.
+    pub fn validate_invariants(&self) -> Result<(), InvariantError> {
+        self.resources
+            .validate()
+            .map_err(|detail| table("resource", detail))?;
+        self.leases
+            .validate()
+            .map_err(|detail| table("lease", detail))?;
+        self.operations
+            .validate()
+            .map_err(|detail| table("operation", detail))?;
+        self.validate_resources()?;
+        self.validate_leases()?;
+        self.validate_expiry_index()?;
+        self.validate_queues()
+    }
+
+    /// Asserts [`Self::validate_invariants`].
+    ///
+    /// # Panics
+    /// On any violation: the state is broken and must not be used.
+    pub fn assert_invariants(&self) {
+        if let Err(error) = self.validate_invariants() {
+            panic!("state machine invariants must hold: {error}");
+        }
+    }
+
+    fn validate_resources(&self) -> Result<(), InvariantError> {
+        for (resource_id, resource) in self.resources.iter_unordered() {
+            let agrees = match resource.current_lease_id {
+                None => resource.state == ResourceState::Available,
+                Some(lease_id) => self.leases.get(lease_id).is_some_and(|entry| {
+                    entry.record.state.resource_state() == Some(resource.state)
+                }),
+            };
+            if !agrees || resource.resource_id != resource_id {
+                return Err(InvariantError::ResourceLeaseMismatch { resource_id });
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_leases(&self) -> Result<(), InvariantError> {
+        let mut listed: u64 = 0;
+        for (lease_id, entry) in self.leases.iter_unordered() {
+            let record = &entry.record;
+            let lsn = record.created_lsn;
+            if record.lease_id != lease_id
+                || lsn > self.last_applied_lsn
+                || lease_id != LeaseId::for_lsn(self.config.shard_id, lsn)
+            {
+                return Err(InvariantError::LeaseIdentity { lease_id });
+            }
+            let terminal = record.state.is_terminal();
+            if record.released_lsn.is_some() != terminal
+                || record.retire_after_slot.is_some() != terminal
+            {
+                return Err(InvariantError::TerminalFields { lease_id });
+            }
+            let mut count: u32 = 0;
+            let mut node = entry.member_head;
+            while node != NO_NODE && count <= self.config.max_bundle_size {
+                let (resource_id, next) = self.members.node(node);
+                let Some(resource) = self.resources.get(resource_id) else {
+                    return Err(InvariantError::UnknownMember {
+                        lease_id,
+                        resource_id,
+                    });
+                };
+                if !terminal && resource.current_lease_id != Some(lease_id) {
+                    return Err(InvariantError::LiveMemberNotOwned {
+                        lease_id,
+                        resource_id,
+                    });
+                }
+                count += 1;
+                node = next;
+            }
+            if count != record.member_count || count == 0 || count > self.config.max_bundle_size {
+                return Err(InvariantError::MemberCount { lease_id });
+            }
+            listed += u64::from(count);
+        }
+        if listed != u64::from(self.members.used()) {
+            return Err(InvariantError::MemberPoolUsage {
+                used: self.members.used(),
+                listed,
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_expiry_index(&self) -> Result<(), InvariantError> {
+        let mut reserved = 0;
+        for (lease_id, entry) in self.leases.iter_unordered() {
+            if entry.record.state == LeaseState::Reserved {
+                reserved += 1;
+                if self
+                    .expiry
+                    .occurrences(entry.record.deadline_slot, lease_id)
+                    != 1
+                {
+                    return Err(InvariantError::ReservedNotIndexed { lease_id });
+                }
+            }
+        }
+        for (deadline, lease_id) in self.expiry.iter_unordered() {
+            let matches = self.leases.get(lease_id).is_some_and(|entry| {
+                entry.record.state == LeaseState::Reserved && entry.record.deadline_slot == deadline
+            });
+            if !matches || deadline.get() < self.expiry.scan_from() {
+                return Err(InvariantError::StrayIndexEntry { lease_id });
+            }
+        }
+        if reserved != self.expiry.len() {
+            return Err(table(
+                "expiry",
+                format!("{} entries, {reserved} reserved", self.expiry.len()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_queues(&self) -> Result<(), InvariantError> {
+        self.operation_retire
+            .validate()
+            .map_err(|_| InvariantError::OperationQueue)?;
+        self.lease_retire
+            .validate()
+            .map_err(|_| InvariantError::LeaseQueue)?;
+        if self.operation_retire.len() != self.operations.len() {
+            return Err(InvariantError::OperationQueue);
+        }
+        for entry in self.operation_retire.iter() {
+            let matches = self
+                .operations
+                .get(entry.key)
+                .is_some_and(|op| op.retire_after_slot.get() == entry.retire_after_slot);
+            if !matches {
+                return Err(InvariantError::OperationQueue);
+            }
+        }
+        let terminal = self
+            .leases
+            .iter_unordered()
+            .filter(|(_, entry)| entry.record.state.is_terminal())
+            .count();
+        if terminal != self.lease_retire.len() {
+            return Err(InvariantError::LeaseQueue);
+        }
+        for entry in self.lease_retire.iter() {
+            let matches = self.leases.get(entry.key).is_some_and(|lease| {
+                lease.record.retire_after_slot.map(Slot::get) == Some(entry.retire_after_slot)
+            });
+            if !matches {
+                return Err(InvariantError::LeaseQueue);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,290 @@
+//! `cargo xtask dup-report`: an AST-aware clone report of the engine crates.
+//!
+//! The pipeline: [`source`](crate::source) walks and parses the roots once; [`units`] turns
+//! every file into units with fingerprints (on the parsing thread); [`classes`] buckets and
+//! compares them into N-way clone classes; [`report`] adds categories, totals and the baseline
+//! delta; `render_*` print it. See `docs/dup-report.md`.
+//!
+//! The clone matcher is a library: [`scan`] runs the whole pipeline on a set of roots and
+//! returns the [`Report`]; [`units::file_units`] and [`classes::find_clones`] are the two steps
+//! for callers that already hold parsed files (the `contract` lint's `no-local-copy` rule).
+
+pub mod classes;
+mod hash;
+pub mod lexer;
+mod render_html;
+mod render_text;
+pub mod report;
+mod rev;
+pub mod units;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+pub use classes::{CloneClass, Kind, Options, Stats, UnitRef, find_clones};
+pub use report::Report;
+pub use units::{Unit, file_units};
+
+use crate::Status;
+use crate::contract_file::{ContractFile, DEFAULT_RUNTIME_MODULES};
+use crate::flags::{DupArgs, DupFormat};
+use crate::source::{self, Root};
+use crate::workspace::{CONTRACT_FILE, absolute, display_path, find_enclosing_root};
+
+/// What to scan and how.
+#[derive(Clone, Debug)]
+pub struct ScanInput<'a> {
+    pub roots: &'a [Root],
+    /// The repository root (paths are printed relative to it), if inside one.
+    pub repo_root: Option<&'a Path>,
+    /// The current directory (paths outside the repository are printed relative to it).
+    pub cwd: &'a Path,
+    /// Module names (file stems) whose copies count as runtime duplication.
+    pub runtime_modules: &'a [String],
+    pub options: Options,
+    pub include_tests: bool,
+}
+
+/// Walks, parses and compares the roots; returns the report (without baseline) and the work
+/// the search did.
+///
+/// # Errors
+/// A root that is not a directory, or a file that cannot be read.
+pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
+    let files = source::discover(input.roots, input.repo_root, input.cwd)?;
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let include_tests = input.include_tests;
+    let mut analyzed = source::analyze(files, input.roots, threads, |_, text, syntax| {
+        file_units(text, syntax, include_tests)
+    })?;
+    analyzed.sort_by(|a, b| a.file.display.cmp(&b.file.display));
+    let files_scanned = analyzed.len();
+    let lines_scanned = analyzed.iter().map(|a| a.lines).sum();
+    let mut parse_errors = Vec::new();
+    let mut kept = Vec::new();
+    for file in analyzed {
+        match file.result {
+            Err(error) => parse_errors.push(report::ParseErrorEntry {
+                file: error.file,
+                line: error.line,
+                column: error.column,
+                message: error.message,
+            }),
+            Ok(units) if input.include_tests || !file.test_file => kept.push((file.file, units)),
+            Ok(_) => {}
+        }
+    }
+    parse_errors.sort();
+    let unit_lists: Vec<&[Unit]> = kept.iter().map(|(_, units)| units.as_slice()).collect();
+    let (classes, stats) = find_clones(&unit_lists, &input.options);
+    let runtime: BTreeSet<&str> = input.runtime_modules.iter().map(String::as_str).collect();
+    let clones = to_clones(&classes, &kept, input.roots, &runtime);
+    let root_names: Vec<String> = input.roots.iter().map(|r| r.name.clone()).collect();
+    let report = Report {
+        schema: 1,
+        roots: input
+            .roots
+            .iter()
+            .map(|r| report::RootEntry {
+                name: r.name.clone(),
+                path: display_path(&r.path, input.repo_root, input.cwd),
+            })
+            .collect(),
+        files_scanned,
+        lines_scanned,
+        summary: report::summarize(&clones, &root_names),
+        clones,
+        parse_errors,
+        baseline: None,
+    };
+    Ok((report, stats))
+}
+
+fn to_clones(
+    classes: &[CloneClass],
+    files: &[(source::FileInput, Vec<Unit>)],
+    roots: &[Root],
+    runtime: &BTreeSet<&str>,
+) -> Vec<report::Clone> {
+    classes
+        .iter()
+        .enumerate()
+        .map(|(index, class)| {
+            let locations: Vec<report::Location> = class
+                .copies
+                .iter()
+                .map(|r| {
+                    let (file, units) = &files[r.file];
+                    let unit = &units[r.unit];
+                    report::Location {
+                        root: roots[file.root].name.clone(),
+                        file: file.display.clone(),
+                        item: unit.item.clone(),
+                        start_line: unit.start_line,
+                        end_line: unit.end_line,
+                        path: file.path.clone(),
+                        module: file.module.clone(),
+                    }
+                })
+                .collect();
+            let all_runtime = locations
+                .iter()
+                .all(|l| runtime.contains(l.module.as_str()));
+            let copies = u64::try_from(locations.len()).unwrap_or(u64::MAX);
+            report::Clone {
+                id: format!("C{}", index + 1),
+                kind: class.kind.as_str().to_owned(),
+                similarity: report::round3(class.similarity),
+                lines: class.lines,
+                duplicated_lines: (copies - 1) * u64::from(class.lines),
+                category: if all_runtime { "runtime" } else { "domain" }.to_owned(),
+                module: locations[0].module.clone(),
+                locations,
+            }
+        })
+        .collect()
+}
+
+/// Where the run stands: the repository (if any), its contract, the roots.
+struct Setup {
+    cwd: PathBuf,
+    repo_root: Option<PathBuf>,
+    roots: Vec<Root>,
+    runtime_modules: Vec<String>,
+}
+
+fn setup(args: &DupArgs) -> anyhow::Result<Setup> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let repo_root = match &args.root {
+        Some(root) => {
+            let root = absolute(root)?;
+            anyhow::ensure!(root.is_dir(), "--root {}: not a directory", root.display());
+            Some(root)
+        }
+        None => find_enclosing_root(&cwd),
+    };
+    let contract_path = repo_root.as_ref().map(|r| r.join(CONTRACT_FILE));
+    let contract = match contract_path.filter(|p| p.is_file()) {
+        Some(path) => Some(ContractFile::load(&path)?),
+        None => None,
+    };
+    let runtime_modules = contract.as_ref().map_or_else(
+        || {
+            DEFAULT_RUNTIME_MODULES
+                .iter()
+                .map(|&m| m.to_owned())
+                .collect()
+        },
+        |c| {
+            let mut modules = c.modules.runtime.clone();
+            modules.extend(c.modules.extracted.iter().cloned());
+            modules
+        },
+    );
+    let roots = if args.roots.is_empty() {
+        default_roots(repo_root.as_deref(), contract.as_ref())?
+    } else {
+        let mut roots = Vec::new();
+        for path in &args.roots {
+            let path = absolute(path)?;
+            anyhow::ensure!(path.is_dir(), "{}: not a directory", path.display());
+            roots.push(Root::from_path(path));
+        }
+        roots
+    };
+    Ok(Setup {
+        cwd,
+        repo_root,
+        roots,
+        runtime_modules,
+    })
+}
+
+/// The engines and the runtime named in the contract, less those that do not exist (yet) or
+/// hold no Rust source.
+fn default_roots(
+    repo_root: Option<&Path>,
+    contract: Option<&ContractFile>,
+) -> anyhow::Result<Vec<Root>> {
+    let (Some(repo_root), Some(contract)) = (repo_root, contract) else {
+        anyhow::bail!(
+            "no ROOT given and no {CONTRACT_FILE} found to name the engines (pass crate folders)"
+        );
+    };
+    let names = contract
+        .engines
+        .iter()
+        .chain(std::iter::once(&contract.runtime));
+    Ok(names
+        .map(|name| repo_root.join(name))
+        .filter(|path| has_rust_source(path))
+        .map(Root::from_path)
+        .collect())
+}
+
+fn has_rust_source(path: &Path) -> bool {
+    path.is_dir()
+        && walkdir::WalkDir::new(path)
+            .into_iter()
+            .filter_map(Result::ok)
+            .any(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
+}
+
+/// Runs `cargo xtask dup-report`.
+///
+/// # Errors
+/// Bad flags, a root that is not a directory, an unreadable file or baseline, a malformed
+/// contract, a failing `git worktree` (exit 2).
+pub fn run(args: &DupArgs) -> anyhow::Result<Status> {
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&args.similarity),
+        "--similarity {}: must be between 0 and 1",
+        args.similarity
+    );
+    let setup = setup(args)?;
+    let input = ScanInput {
+        roots: &setup.roots,
+        repo_root: setup.repo_root.as_deref(),
+        cwd: &setup.cwd,
+        runtime_modules: &setup.runtime_modules,
+        options: Options {
+            min_lines: args.min_lines,
+            similarity: args.similarity,
+        },
+        include_tests: args.include_tests,
+    };
+    let (mut report, _) = scan(&input)?;
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading baseline {}", path.display()))?;
+        let before = report::BaselineFigures::parse(&text, &path.display().to_string())?;
+        report.baseline = Some(before.compare(path.display().to_string(), &report.summary));
+    } else if let Some(rev) = &args.rev {
+        let before = rev::baseline_at(rev, &input)?;
+        report.baseline = Some(before.compare(rev.clone(), &report.summary));
+    }
+    let text = match args.format {
+        DupFormat::Human => render_text::human(&report),
+        DupFormat::Json => render_text::json(&report),
+        DupFormat::Markdown => render_text::markdown(&report),
+        DupFormat::Html => render_html::html(&report),
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => print!("{text}"),
+    }
+    if let Some(budget) = args.max_runtime_dup
+        && report.summary.runtime_duplicated_lines > budget
+    {
+        eprintln!(
+            "dup-report: runtime_duplicated_lines {} exceeds the budget of {budget}",
+            report.summary.runtime_duplicated_lines
+        );
+        return Ok(Status::CheckFailed);
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,303 @@
+//! The report: JSON schema 1 as Rust types (field order is key order), built from the clone
+//! classes, plus the summary (totals, per engine pair, per module) and the baseline delta.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Serialize;
+
+/// The whole report (`--format json` prints exactly this).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Report {
+    pub schema: u32,
+    pub roots: Vec<RootEntry>,
+    pub files_scanned: usize,
+    pub lines_scanned: usize,
+    pub clones: Vec<Clone>,
+    pub summary: Summary,
+    pub parse_errors: Vec<ParseErrorEntry>,
+    pub baseline: Option<Baseline>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RootEntry {
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Clone {
+    pub id: String,
+    pub kind: String,
+    pub similarity: f64,
+    pub lines: u32,
+    /// `(copies - 1) * lines`.
+    pub duplicated_lines: u64,
+    pub category: String,
+    pub module: String,
+    pub locations: Vec<Location>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Location {
+    pub root: String,
+    pub file: String,
+    pub item: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    /// The file on disk (for the side-by-side views); not part of the JSON.
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// The module (file stem) of the file; not part of the JSON.
+    #[serde(skip)]
+    pub module: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub duplicated_lines: u64,
+    pub runtime_duplicated_lines: u64,
+    pub domain_duplicated_lines: u64,
+    pub by_pair: Vec<PairEntry>,
+    pub by_module: Vec<ModuleEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PairEntry {
+    pub a: String,
+    pub b: String,
+    pub duplicated_lines: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ModuleEntry {
+    pub module: String,
+    pub roots: Vec<String>,
+    pub duplicated_lines: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ParseErrorEntry {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Baseline {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub duplicated_lines: u64,
+    pub runtime_duplicated_lines: u64,
+    pub delta: Delta,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Delta {
+    pub duplicated_lines: i64,
+    pub runtime_duplicated_lines: i64,
+    pub by_module: Vec<Change>,
+    pub by_pair: Vec<PairChange>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Change {
+    pub module: String,
+    pub before: u64,
+    pub after: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PairChange {
+    pub a: String,
+    pub b: String,
+    pub before: u64,
+    pub after: u64,
+}
+
+/// Computes the summary; `root_order` ranks root names (pairs list the earlier root as `a`).
+#[must_use]
+pub fn summarize(clones: &[Clone], root_order: &[String]) -> Summary {
+    let rank = |name: &str| {
+        root_order
+            .iter()
+            .position(|r| r == name)
+            .unwrap_or(usize::MAX)
+    };
+    let mut summary = Summary::default();
+    let mut pairs: BTreeMap<(usize, usize, String, String), u64> = BTreeMap::new();
+    let mut modules: BTreeMap<String, (BTreeSet<(usize, String)>, u64)> = BTreeMap::new();
+    for clone in clones {
+        summary.duplicated_lines += clone.duplicated_lines;
+        if clone.category == "runtime" {
+            summary.runtime_duplicated_lines += clone.duplicated_lines;
+        } else {
+            summary.domain_duplicated_lines += clone.duplicated_lines;
+        }
+        for (i, first) in clone.locations.iter().enumerate() {
+            for second in &clone.locations[i + 1..] {
+                let (mut a, mut b) = (&first.root, &second.root);
+                if (rank(b), b) < (rank(a), a) {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                let key = (rank(a), rank(b), a.clone(), b.clone());
+                *pairs.entry(key).or_default() += u64::from(clone.lines);
+            }
+        }
+        let entry = modules.entry(clone.module.clone()).or_default();
+        entry.1 += clone.duplicated_lines;
+        for location in &clone.locations {
+            entry
+                .0
+                .insert((rank(&location.root), location.root.clone()));
+        }
+    }
+    summary.by_pair = pairs
+        .into_iter()
+        .map(|((_, _, a, b), duplicated_lines)| PairEntry {
+            a,
+            b,
+            duplicated_lines,
+        })
+        .collect();
+    summary.by_module = modules
+        .into_iter()
+        .map(|(module, (roots, duplicated_lines))| ModuleEntry {
+            module,
+            roots: roots.into_iter().map(|(_, name)| name).collect(),
+            duplicated_lines,
+        })
+        .collect();
+    summary
+}
+
+/// The baseline figures read from an earlier report (a JSON document of schema 1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BaselineFigures {
+    pub duplicated_lines: u64,
+    pub runtime_duplicated_lines: u64,
+    pub by_module: BTreeMap<String, u64>,
+    pub by_pair: BTreeMap<(String, String), u64>,
+}
+
+impl BaselineFigures {
+    /// The figures of a report computed in this run.
+    #[must_use]
+    pub fn of(summary: &Summary) -> BaselineFigures {
+        BaselineFigures {
+            duplicated_lines: summary.duplicated_lines,
+            runtime_duplicated_lines: summary.runtime_duplicated_lines,
+            by_module: summary
+                .by_module
+                .iter()
+                .map(|m| (m.module.clone(), m.duplicated_lines))
+                .collect(),
+            by_pair: summary
+                .by_pair
+                .iter()
+                .map(|p| ((p.a.clone(), p.b.clone()), p.duplicated_lines))
+                .collect(),
+        }
+    }
+
+    /// Parses an earlier JSON report; `name` is how errors refer to it.
+    ///
+    /// # Errors
+    /// Not JSON, not schema 1, or a summary field missing.
+    pub fn parse(text: &str, name: &str) -> anyhow::Result<BaselineFigures> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|error| {
+            anyhow::anyhow!("{name}:{}: not a JSON report: {error}", error.line())
+        })?;
+        anyhow::ensure!(
+            value.get("schema").and_then(serde_json::Value::as_u64) == Some(1),
+            "{name}: not a dup-report JSON document of schema 1"
+        );
+        let summary = value
+            .get("summary")
+            .with_context(|| format!("{name}: no `summary` in the baseline report"))?;
+        let number = |v: &serde_json::Value, key: &str| {
+            v.get(key)
+                .and_then(serde_json::Value::as_u64)
+                .with_context(|| format!("{name}: `{key}` missing or not a number"))
+        };
+        let text_of = |v: &serde_json::Value, key: &str| {
+            v.get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .with_context(|| format!("{name}: `{key}` missing or not a string"))
+        };
+        let list = |key: &str| {
+            summary
+                .get(key)
+                .and_then(serde_json::Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let mut figures = BaselineFigures {
+            duplicated_lines: number(summary, "duplicated_lines")?,
+            runtime_duplicated_lines: number(summary, "runtime_duplicated_lines")?,
+            ..BaselineFigures::default()
+        };
+        for entry in list("by_module") {
+            let lines = number(&entry, "duplicated_lines")?;
+            figures.by_module.insert(text_of(&entry, "module")?, lines);
+        }
+        for entry in list("by_pair") {
+            let key = (text_of(&entry, "a")?, text_of(&entry, "b")?);
+            figures
+                .by_pair
+                .insert(key, number(&entry, "duplicated_lines")?);
+        }
+        Ok(figures)
+    }
+
+    /// The `baseline` object of a report whose summary is `after`.
+    #[must_use]
+    pub fn compare(&self, reference: String, after: &Summary) -> Baseline {
+        let now = BaselineFigures::of(after);
+        let signed = |after: u64, before: u64| {
+            i64::try_from(after).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(i64::MAX)
+        };
+        let modules: BTreeSet<&String> =
+            self.by_module.keys().chain(now.by_module.keys()).collect();
+        let pairs: BTreeSet<&(String, String)> =
+            self.by_pair.keys().chain(now.by_pair.keys()).collect();
+        Baseline {
+            reference,
+            duplicated_lines: self.duplicated_lines,
+            runtime_duplicated_lines: self.runtime_duplicated_lines,
+            delta: Delta {
+                duplicated_lines: signed(now.duplicated_lines, self.duplicated_lines),
+                runtime_duplicated_lines: signed(
+                    now.runtime_duplicated_lines,
+                    self.runtime_duplicated_lines,
+                ),
+                by_module: modules
+                    .into_iter()
+                    .map(|m| Change {
+                        module: m.clone(),
+                        before: self.by_module.get(m).copied().unwrap_or(0),
+                        after: now.by_module.get(m).copied().unwrap_or(0),
+                    })
+                    .collect(),
+                by_pair: pairs
+                    .into_iter()
+                    .map(|p| PairChange {
+                        a: p.0.clone(),
+                        b: p.1.clone(),
+                        before: self.by_pair.get(p).copied().unwrap_or(0),
+                        after: now.by_pair.get(p).copied().unwrap_or(0),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// Rounds a similarity for printing (three decimals, so reports are stable).
+#[must_use]
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).floor() / 1000.0
+}
