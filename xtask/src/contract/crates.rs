@@ -162,6 +162,21 @@ pub fn analyze_files(
             }
         }
     }
+    // `no-local-copy` compares engine code with the runtime's extracted modules.
+    let copies_checked = contract
+        .rules
+        .iter()
+        .any(|r| r.get_ref().kind() == crate::contract_file::RuleKind::NoLocalCopy)
+        && !contract.modules.extracted.is_empty();
+    if copies_checked
+        && let Some(info) = resolved.get(&contract.runtime)
+        && !roots.iter().any(|r| r.name == contract.runtime)
+    {
+        roots.push(Root {
+            name: contract.runtime.clone(),
+            path: info.path.clone(),
+        });
+    }
     let excluded = |display: &str| {
         contract.exclude.iter().any(|prefix| {
             let prefix = prefix.trim_end_matches('/');
@@ -174,7 +189,11 @@ pub fn analyze_files(
         .collect();
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let analyzed = source::analyze(files, &roots, threads, |_, text, syntax| {
-        facts::collect(text, syntax)
+        let mut facts = facts::collect(text, syntax);
+        if copies_checked {
+            facts.units = crate::dup::file_units(text, syntax, false);
+        }
+        facts
     })?;
     let mut out = Vec::with_capacity(analyzed.len());
     for file in analyzed {

@@ -77,6 +77,9 @@ pub struct FileFacts {
     pub tokens: Vec<Token>,
     /// The source lines, for the snippets under each diagnostic.
     pub lines: Vec<String>,
+    /// The dup-report's units of the file (non-test code), filled only when a `no-local-copy`
+    /// rule needs them.
+    pub units: Vec<crate::dup::Unit>,
 }
 
 /// Collects the facts of a parsed file.
@@ -93,6 +96,7 @@ pub fn collect(text: &str, syntax: &syn::File) -> FileFacts {
         mods: items.mods,
         tokens,
         lines: text.lines().map(str::to_owned).collect(),
+        units: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! every source file, parsed once on worker threads ([`facts`], [`imports`]) -> violations
 //! ([`rules`]) -> suppressions -> human, JSON or SARIF output ([`output`], [`sarif`]).
 
+pub mod copies;
 pub mod crates;
 pub mod facts;
 pub mod imports;

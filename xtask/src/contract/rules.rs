@@ -7,7 +7,7 @@ use super::crates::{CrateInfo, Resolved, SourceFile};
 use super::facts::{Pos, TokenKind, pattern_tokens};
 use super::imports::PathRef;
 use super::manifest::DepKind;
-use super::words;
+use super::{copies, words};
 
 /// Every violation of every rule, unsorted.
 #[must_use]
@@ -47,7 +47,10 @@ pub fn evaluate(
             RuleKind::ForbiddenImport => forbidden_import(&scope, &mut out),
             RuleKind::DependencyAllowlist => dependency_allowlist(&scope, &mut out),
             RuleKind::ForbiddenVocabulary => vocabulary(&scope, &mut out),
-            RuleKind::NoLocalCopy => no_local_copy(&scope, &contract.modules.extracted, &mut out),
+            RuleKind::NoLocalCopy => {
+                no_local_copy(&scope, &contract.modules.extracted, &mut out);
+                copies::code_copies(&scope, contract, &mut out);
+            }
             RuleKind::ForbiddenPattern => forbidden_pattern(&scope, &mut out),
             RuleKind::MaxFileLines => max_file_lines(&scope, &mut out),
         }
@@ -56,15 +59,15 @@ pub fn evaluate(
 }
 
 /// A rule and what it looks at.
-struct Scope<'a> {
-    rule: &'a Rule,
-    crates: &'a [&'a CrateInfo],
-    files: &'a [SourceFile],
+pub(super) struct Scope<'a> {
+    pub(super) rule: &'a Rule,
+    pub(super) crates: &'a [&'a CrateInfo],
+    pub(super) files: &'a [SourceFile],
 }
 
 impl<'a> Scope<'a> {
     /// The files of the constrained crates (test files only if the rule includes tests).
-    fn files(&self) -> impl Iterator<Item = &'a SourceFile> + '_ {
+    pub(super) fn files(&self) -> impl Iterator<Item = &'a SourceFile> + '_ {
         self.files.iter().filter(|f| {
             self.crates.iter().any(|c| c.name == f.crate_name)
                 && (self.rule.include_tests() || !f.test_file)
@@ -91,7 +94,13 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn at_source(&self, file: &SourceFile, pos: Pos, width: usize, message: String) -> Violation {
+    pub(super) fn at_source(
+        &self,
+        file: &SourceFile,
+        pos: Pos,
+        width: usize,
+        message: String,
+    ) -> Violation {
         let mut violation = self.violation(&file.crate_name, &file.display, pos, message);
         violation.snippet = file.facts.lines.get(pos.line.wrapping_sub(1)).cloned();
         violation.width = width.max(1);
