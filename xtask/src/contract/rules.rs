@@ -288,7 +288,7 @@ fn max_file_lines(scope: &Scope, out: &mut Vec<Violation>) {
                 file.display, file.lines
             );
             let pos = Pos {
-                line: bound + 1,
+                line: bound.saturating_add(1),
                 column: 1,
             };
             out.push(scope.at_source(file, pos, 1, message));
