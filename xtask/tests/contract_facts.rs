@@ -71,7 +71,7 @@ fn test_code_is_marked_in_paths_and_tokens() {
 
 #[test]
 fn public_names_cover_items_fields_variants_methods_and_trait_items() {
-    let text = "pub struct S { pub a: u8, b: u8 }\npub enum E { V }\nimpl S { pub fn m(&self) {} fn n(&self) {} }\npub trait T { fn t(&self); }\npub(crate) fn hidden() {}\npub mod m {}\n";
+    let text = "pub struct S { pub a: u8, b: u8 }\npub enum E { V }\nimpl S { pub fn m(&self) {} fn n(&self) {} }\npub trait T { fn t(&self); }\npub(crate) fn hidden() {}\npub mod m {}\npub use a::{b as c, d};\n";
     let names: Vec<(&str, String)> = facts(text)
         .pub_names
         .into_iter()
@@ -86,6 +86,7 @@ fn public_names_cover_items_fields_variants_methods_and_trait_items() {
         ("trait", "T"),
         ("fn", "t"),
         ("mod", "m"),
+        ("use", "c"),
     ];
     let expected: Vec<(&str, String)> = expected
         .iter()

@@ -209,6 +209,16 @@ impl ItemVisitor {
         }
     }
 
+    /// `pub use a::b as name;` makes `name` public.
+    fn public_renames(&mut self, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(path) => self.public_renames(&path.tree),
+            syn::UseTree::Group(group) => group.items.iter().for_each(|t| self.public_renames(t)),
+            syn::UseTree::Rename(rename) => self.public("use", &rename.rename),
+            syn::UseTree::Name(_) | syn::UseTree::Glob(_) => {}
+        }
+    }
+
     fn enter(&mut self, attrs: &[syn::Attribute], span: Span) -> bool {
         let test = is_test_code(attrs);
         if test {
@@ -256,6 +266,7 @@ impl ItemVisitor {
                     }
                 }
             }
+            syn::Item::Use(u) if is_pub(&u.vis) => self.public_renames(&u.tree),
             syn::Item::Macro(m) if m.attrs.iter().any(|a| a.path().is_ident("macro_export")) => {
                 if let Some(ident) = &m.ident {
                     self.public("macro", ident);
