@@ -1,2 +1,27 @@
 //! quota-core: token buckets refilled in logical time (see `docs/quota-core.md`).
 #![forbid(unsafe_code)]
+
+pub mod command;
+pub mod command_codec;
+pub mod config;
+pub mod engine;
+pub mod fixed_map;
+pub mod ids;
+pub mod recovery;
+pub mod result;
+pub mod retire_queue;
+pub mod snapshot;
+pub mod snapshot_file;
+pub mod state_machine;
+mod state_machine_commands;
+pub mod state_machine_invariants;
+pub mod wal;
+pub mod wal_file;
+
+pub use command::{ClientRequest, Command, CommandContext};
+pub use config::{Config, ConfigError};
+pub use engine::{QuotaEngine, SubmitError};
+pub use ids::{BucketId, ClientId, Lsn, OperationId, Slot};
+pub use recovery::{RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME};
+pub use result::{CommandOutcome, ResultCode};
+pub use state_machine::{BucketRecord, StateDump, StateMachine};

@@ -284,7 +284,7 @@ fn declared_test_modules(path: &Path, syntax: &syn::File) -> Vec<PathBuf> {
         if module.content.is_some() || !is_test_code(&module.attrs) {
             continue;
         }
-        // `#[path = "x.rs"] mod tests;` names the file relative to the declaring file's folder.
+        // `#[path = "x_tests.rs"] mod tests;` is relative to the declaring file's folder.
         if let Some(path) = path_attribute(&module.attrs) {
             found.push(dir.join(path));
             continue;
@@ -296,20 +296,20 @@ fn declared_test_modules(path: &Path, syntax: &syn::File) -> Vec<PathBuf> {
     found
 }
 
-/// The value of a `#[path = ".."]` attribute.
+/// The value of a `#[path = "..."]` attribute.
 fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|attr| {
-        let syn::Meta::NameValue(nv) = &attr.meta else {
+        let syn::Meta::NameValue(pair) = &attr.meta else {
             return None;
         };
-        if !nv.path.is_ident("path") {
+        if !pair.path.is_ident("path") {
             return None;
         }
-        match &nv.value {
+        match &pair.value {
             syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(value),
+                lit: syn::Lit::Str(text),
                 ..
-            }) => Some(value.value()),
+            }) => Some(text.value()),
             _ => None,
         }
     })
@@ -382,11 +382,11 @@ mod tests {
         std::fs::create_dir_all(root.join("target")).unwrap();
         std::fs::write(
             root.join("src/lib.rs"),
-            "mod wal;\n#[cfg(test)]\nmod lib_tests;\n#[cfg(test)]\n#[path = \"wal/checks.rs\"]\nmod checks;\n",
+            "mod wal;\n#[cfg(test)]\nmod lib_tests;\n#[cfg(test)]\n#[path = \"wal_tests.rs\"]\nmod tests;\n",
         )
         .unwrap();
-        std::fs::write(root.join("src/wal/checks.rs"), "fn c() {}\n").unwrap();
         std::fs::write(root.join("src/lib_tests.rs"), "fn t() {}\n").unwrap();
+        std::fs::write(root.join("src/wal_tests.rs"), "fn w() {}\n").unwrap();
         std::fs::write(root.join("src/wal/mod.rs"), "fn a() {}\n").unwrap();
         std::fs::write(root.join("src/broken.rs"), "fn a() {\n  let = ;\n}\n").unwrap();
         std::fs::write(root.join("tests/it.rs"), "fn b() {}\n").unwrap();
@@ -400,17 +400,17 @@ mod tests {
                 "crate-a/src/broken.rs",
                 "crate-a/src/lib.rs",
                 "crate-a/src/lib_tests.rs",
-                "crate-a/src/wal/checks.rs",
                 "crate-a/src/wal/mod.rs",
+                "crate-a/src/wal_tests.rs",
                 "crate-a/tests/it.rs"
             ]
         );
-        assert_eq!(files[4].module, "wal");
+        assert_eq!(files[3].module, "wal");
         let analyzed = analyze(files, &roots, 2, |_, _, syntax| syntax.items.len()).unwrap();
         let broken = analyzed[0].result.as_ref().unwrap_err();
         assert_eq!((broken.line, broken.column), (2, 7));
         let tests: Vec<bool> = analyzed.iter().map(|a| a.test_file).collect();
-        assert_eq!(tests, [false, false, true, true, false, true]);
+        assert_eq!(tests, [false, false, true, false, true, true]);
         assert_eq!(*analyzed[1].result.as_ref().unwrap(), 3);
     }
 }

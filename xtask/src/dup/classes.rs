@@ -14,6 +14,9 @@
 //!    then `near` ones; a copy inside (or around) an already counted stretch is dropped, so
 //!    every stretch of code is counted once, as its strongest kind.
 
+// Line and identifier counts are far below 2^52, so converting them to `f64` is exact.
+#![allow(clippy::cast_precision_loss)]
+
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -131,14 +134,13 @@ pub fn find_clones(files: &[&[Unit]], options: &Options) -> (Vec<CloneClass>, St
         let joined = leaders
             .iter()
             .find(|&&leader| shares_vocabulary(unit(refs[leader]), unit(r)));
-        match joined {
-            Some(&leader) => sets.union(leader, index, 1.0),
-            None => {
-                if leaders.len() < MAX_LEADERS {
-                    leaders.push(index);
-                }
-                representatives.push(index);
+        if let Some(&leader) = joined {
+            sets.union(leader, index, 1.0);
+        } else {
+            if leaders.len() < MAX_LEADERS {
+                leaders.push(index);
             }
+            representatives.push(index);
         }
     }
     let mut stats = Stats {
@@ -283,12 +285,9 @@ impl<'a> NearSearch<'a> {
 
 /// The fewest shared elements a set of size `n` needs with any partner to reach `t`.
 fn min_overlap(t: f64, n: usize) -> usize {
-    let bound = (t * n as f64 / (2.0 - t)).ceil();
-    if bound <= 0.0 {
-        0
-    } else {
-        (bound as usize).min(n)
-    }
+    let bound = t * n as f64 / (2.0 - t);
+    // The smallest count `k <= n` with `k >= bound` (no float-to-int cast needed).
+    (0..=n).find(|&k| k as f64 >= bound).unwrap_or(n)
 }
 
 /// Size of the intersection of two sorted lists.

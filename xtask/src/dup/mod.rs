@@ -273,7 +273,7 @@ pub fn run(args: &DupArgs) -> anyhow::Result<Status> {
     };
     match &args.out {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
         }
         None => print!("{text}"),
     }

@@ -155,21 +155,7 @@ pub fn markdown(report: &Report) -> String {
         s.runtime_duplicated_lines,
         s.domain_duplicated_lines
     );
-    let (names, cells) = matrix(report);
-    out.push_str("\n## Engine x engine\n\nDuplicated lines per pair of copies (a clone with k copies counts in every pair, so cells do not add up to the total).\n\n|  |");
-    for name in &names {
-        let _ = write!(out, " {name} |");
-    }
-    out.push_str("\n|---|");
-    out.push_str(&"---:|".repeat(names.len()));
-    out.push('\n');
-    for (name, row) in names.iter().zip(&cells) {
-        let _ = write!(out, "| **{name}** |");
-        for cell in row {
-            let _ = write!(out, " {cell} |");
-        }
-        out.push('\n');
-    }
+    markdown_matrix(&mut out, report);
     out.push_str("\n## By module\n\n| module | roots | duplicated lines |\n|---|---|---:|\n");
     for m in &s.by_module {
         let _ = writeln!(
@@ -211,4 +197,22 @@ pub fn markdown(report: &Report) -> String {
         out.push_str("```\n");
     }
     out
+}
+
+fn markdown_matrix(out: &mut String, report: &Report) {
+    let (names, cells) = matrix(report);
+    out.push_str("\n## Engine x engine\n\nDuplicated lines per pair of copies (a clone with k copies counts in every pair, so cells do not add up to the total).\n\n|  |");
+    for name in &names {
+        let _ = write!(out, " {name} |");
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---:|".repeat(names.len()));
+    out.push('\n');
+    for (name, row) in names.iter().zip(&cells) {
+        let _ = write!(out, "| **{name}** |");
+        for cell in row {
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
+    }
 }

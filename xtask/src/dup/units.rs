@@ -59,9 +59,11 @@ pub fn file_units(text: &str, syntax: &syn::File, include_tests: bool) -> Vec<Un
         units: Vec::new(),
         numbering: HashMap::default(),
     };
+    // Inner attributes (`#![...]`) precede the first item; inner doc comments make no tokens.
     let begin = syntax
         .attrs
-        .last()
+        .iter()
+        .rfind(|attr| !attr.path().is_ident("doc"))
         .map_or(0, |attr| cx.offset_after(attr.bracket_token.span.close()));
     cx.items(&syntax.items, begin, 0);
     cx.units
@@ -131,13 +133,9 @@ impl Context<'_> {
         }
     }
 
-    /// Byte offset just past the token that starts at `span`'s start.
+    /// Byte offset just past the one-character token (`}`, `;`, `{`, `]`) at `span`.
     fn offset_after(&self, span: Span) -> usize {
-        let at = self.lines.offset(self.text, span.start());
-        let index = self.tokens.partition_point(|t| (t.start as usize) < at);
-        self.tokens
-            .get(index)
-            .map_or(self.text.len(), |t| t.end as usize)
+        self.lines.offset(self.text, span.end())
     }
 
     fn unit(&mut self, item: String, range: std::ops::Range<usize>, depth: u32) {
@@ -177,10 +175,10 @@ struct Fingerprint {
 /// Hash of an abstracted literal: numbers, strings and characters stay apart.
 fn literal_kind(text: &[u8]) -> u64 {
     match text.first() {
-        Some(b'0'..=b'9') => 0x6e75_6d,
-        Some(b'\'') => 0x6368_72,
-        Some(b'b') if text.get(1) == Some(&b'\'') => 0x6368_72,
-        _ => 0x7374_72,
+        Some(b'0'..=b'9') => 0x006e_756d,
+        Some(b'\'') => 0x0063_6872,
+        Some(b'b') if text.get(1) == Some(&b'\'') => 0x0063_6872,
+        _ => 0x0073_7472,
     }
 }
 

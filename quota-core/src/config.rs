@@ -1,0 +1,133 @@
+//! Engine configuration: every bound of every table, queue, payload and file.
+//!
+//! [`Config::validate`] rejects, with an error naming the field, any configuration the engine
+//! could not honour; every structure is then allocated once, at open, from these numbers.
+
+use std::fmt;
+
+use crate::command_codec::MAX_CLIENT_PAYLOAD_LEN;
+use crate::snapshot::max_snapshot_file_len;
+
+/// Every bound of a quota-core database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub max_buckets: u32,
+    pub max_operations: u32,
+    pub max_client_retry_window_slots: u64,
+    pub max_wal_payload_bytes: u32,
+    /// The largest snapshot file (payload and footer) that recovery will read.
+    pub max_snapshot_bytes: u64,
+}
+
+/// Why a config was rejected; each variant names the field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A capacity, window or limit is zero.
+    Zero { field: &'static str },
+    /// `max_wal_payload_bytes` cannot hold the encoding of the largest command.
+    WalPayloadTooSmall {
+        max_wal_payload_bytes: u32,
+        needed: u64,
+    },
+    /// `max_snapshot_bytes` cannot hold the snapshot of full tables, so a checkpoint could
+    /// write a file that recovery refuses.
+    SnapshotLimitTooSmall {
+        max_snapshot_bytes: u64,
+        needed: u64,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Zero { field } => write!(f, "{field} must be greater than zero"),
+            Self::WalPayloadTooSmall {
+                max_wal_payload_bytes,
+                needed,
+            } => write!(
+                f,
+                "max_wal_payload_bytes {max_wal_payload_bytes} is below the {needed} bytes of the largest command"
+            ),
+            Self::SnapshotLimitTooSmall {
+                max_snapshot_bytes,
+                needed,
+            } => write!(
+                f,
+                "max_snapshot_bytes {max_snapshot_bytes} is below the {needed} bytes of a full snapshot"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// A small config for tests and examples.
+    #[must_use]
+    pub const fn small() -> Self {
+        Self {
+            max_buckets: 64,
+            max_operations: 128,
+            max_client_retry_window_slots: 8,
+            max_wal_payload_bytes: 1024,
+            max_snapshot_bytes: 1 << 20,
+        }
+    }
+
+    fn validate_nonzero(&self) -> Result<(), ConfigError> {
+        let fields: [(&'static str, u64); 5] = [
+            ("max_buckets", u64::from(self.max_buckets)),
+            ("max_operations", u64::from(self.max_operations)),
+            (
+                "max_client_retry_window_slots",
+                self.max_client_retry_window_slots,
+            ),
+            (
+                "max_wal_payload_bytes",
+                u64::from(self.max_wal_payload_bytes),
+            ),
+            ("max_snapshot_bytes", self.max_snapshot_bytes),
+        ];
+        match fields.iter().find(|(_, value)| *value == 0) {
+            Some((field, _)) => Err(ConfigError::Zero { field }),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks every rule; the first violation wins (zero fields first, in field order).
+    ///
+    /// # Errors
+    /// The violated rule, naming the field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_nonzero()?;
+        let needed = MAX_CLIENT_PAYLOAD_LEN as u64;
+        if u64::from(self.max_wal_payload_bytes) < needed {
+            return Err(ConfigError::WalPayloadTooSmall {
+                max_wal_payload_bytes: self.max_wal_payload_bytes,
+                needed,
+            });
+        }
+        let needed = max_snapshot_file_len(self);
+        if self.max_snapshot_bytes < needed {
+            return Err(ConfigError::SnapshotLimitTooSmall {
+                max_snapshot_bytes: self.max_snapshot_bytes,
+                needed,
+            });
+        }
+        Ok(())
+    }
+
+    /// Asserts [`Self::validate`].
+    ///
+    /// # Panics
+    /// If the config is invalid.
+    pub fn assert_valid(&self) {
+        if let Err(error) = self.validate() {
+            panic!("config must be valid: {error}");
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

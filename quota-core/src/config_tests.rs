@@ -1,0 +1,80 @@
+use super::*;
+
+#[test]
+fn small_config_is_valid() {
+    Config::small().validate().unwrap();
+    Config::small().assert_valid();
+}
+
+#[test]
+fn each_zero_field_is_named() {
+    type Setter = fn(&mut Config);
+    let cases: [(&str, Setter); 5] = [
+        ("max_buckets", |c| c.max_buckets = 0),
+        ("max_operations", |c| c.max_operations = 0),
+        ("max_client_retry_window_slots", |c| {
+            c.max_client_retry_window_slots = 0;
+        }),
+        ("max_wal_payload_bytes", |c| c.max_wal_payload_bytes = 0),
+        ("max_snapshot_bytes", |c| c.max_snapshot_bytes = 0),
+    ];
+    for (field, set) in cases {
+        let mut config = Config::small();
+        set(&mut config);
+        assert_eq!(
+            config.validate(),
+            Err(ConfigError::Zero { field }),
+            "{field}"
+        );
+        assert!(config.validate().unwrap_err().to_string().contains(field));
+    }
+}
+
+#[test]
+fn wal_payload_must_hold_the_largest_command() {
+    let mut config = Config::small();
+    config.max_wal_payload_bytes = u32::try_from(MAX_CLIENT_PAYLOAD_LEN).unwrap();
+    config.validate().unwrap();
+    config.max_wal_payload_bytes -= 1;
+    assert_eq!(
+        config.validate(),
+        Err(ConfigError::WalPayloadTooSmall {
+            max_wal_payload_bytes: config.max_wal_payload_bytes,
+            needed: MAX_CLIENT_PAYLOAD_LEN as u64
+        })
+    );
+}
+
+#[test]
+fn snapshot_limit_must_hold_full_tables() {
+    let mut config = Config::small();
+    let needed = max_snapshot_file_len(&config);
+    config.max_snapshot_bytes = needed;
+    config.validate().unwrap();
+    config.max_snapshot_bytes -= 1;
+    assert_eq!(
+        config.validate(),
+        Err(ConfigError::SnapshotLimitTooSmall {
+            max_snapshot_bytes: needed - 1,
+            needed
+        })
+    );
+}
+
+#[test]
+fn every_error_displays_its_numbers() {
+    let errors = [
+        ConfigError::WalPayloadTooSmall {
+            max_wal_payload_bytes: 8,
+            needed: 9,
+        },
+        ConfigError::SnapshotLimitTooSmall {
+            max_snapshot_bytes: 8,
+            needed: 9,
+        },
+    ];
+    for error in errors {
+        let text = error.to_string();
+        assert!(text.contains('9'), "{text}");
+    }
+}

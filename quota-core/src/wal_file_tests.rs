@@ -1,0 +1,147 @@
+use super::*;
+
+fn real() -> Box<dyn FileOps> {
+    Box::new(RealFileOps)
+}
+
+#[test]
+fn open_creates_and_append_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let mut wal = WalFile::open(&path, real()).unwrap();
+    assert!(wal.is_empty());
+    wal.append(b"abc").unwrap();
+    wal.append(b"def").unwrap();
+    wal.sync().unwrap();
+    assert_eq!(wal.len(), 6);
+    assert_eq!(wal.read_all().unwrap(), b"abcdef");
+    assert_eq!(wal.path(), path.as_path());
+    drop(wal);
+    let reopened = WalFile::open(&path, real()).unwrap();
+    assert_eq!(reopened.len(), 6);
+    assert_eq!(reopened.read_all().unwrap(), b"abcdef");
+}
+
+#[test]
+fn truncate_cuts_the_tail_and_appends_continue_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let mut wal = WalFile::open(&path, real()).unwrap();
+    wal.append(b"0123456789").unwrap();
+    wal.truncate_to(4).unwrap();
+    assert_eq!(wal.len(), 4);
+    wal.append(b"xy").unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"0123xy");
+}
+
+#[test]
+fn replace_with_swaps_contents_and_keeps_appending() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let mut wal = WalFile::open(&path, real()).unwrap();
+    wal.append(b"old contents").unwrap();
+    wal.replace_with(b"new").unwrap();
+    assert_eq!(wal.len(), 3);
+    wal.append(b"+1").unwrap();
+    wal.sync().unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"new+1");
+    assert!(
+        !dir.path().join("wal.tmp").exists(),
+        "the temp file must be renamed away"
+    );
+}
+
+#[test]
+fn open_fails_with_a_typed_error_on_a_missing_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing").join("wal");
+    let error = WalFile::open(&path, real()).unwrap_err();
+    assert_eq!(error.op, FileOp::Open);
+    assert_eq!(error.kind, io::ErrorKind::NotFound);
+    assert_eq!(error.path, path);
+    assert!(error.to_string().contains("Open of"));
+}
+
+#[test]
+fn injected_write_failure_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyFileOps::new();
+    let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    wal.append(b"ok").unwrap();
+    faults.fail_nth_write(2);
+    wal.append(b"second").unwrap();
+    let error = wal.append(b"third").unwrap_err();
+    assert_eq!(error.op, FileOp::Write);
+    assert_eq!(fs::read(&path).unwrap(), b"oksecond");
+    wal.append(b"!").unwrap();
+    assert_eq!(faults.with_plan(|plan| plan.writes), 4);
+}
+
+#[test]
+fn injected_short_write_leaves_a_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyFileOps::new();
+    let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    faults.short_nth_write(1);
+    let error = wal.append(b"abcdef").unwrap_err();
+    assert_eq!(error.op, FileOp::Write);
+    assert_eq!(fs::read(&path).unwrap(), b"abc");
+}
+
+#[test]
+fn injected_sync_failure_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyFileOps::new();
+    let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    faults.fail_nth_sync(1);
+    assert_eq!(wal.sync().unwrap_err().op, FileOp::Sync);
+    wal.sync().unwrap();
+}
+
+#[test]
+fn failed_replace_leaves_the_original_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyFileOps::new();
+    let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    wal.append(b"keep me").unwrap();
+    faults.fail_nth_sync(1);
+    let error = wal.replace_with(b"lost").unwrap_err();
+    assert_eq!(error.op, FileOp::Sync);
+    assert_eq!(fs::read(&path).unwrap(), b"keep me");
+    faults.fail_nth_write(1);
+    assert_eq!(wal.replace_with(b"lost").unwrap_err().op, FileOp::Write);
+    assert_eq!(fs::read(&path).unwrap(), b"keep me");
+}
+
+#[test]
+fn failed_directory_sync_after_rename_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("file");
+    let faults = FaultyFileOps::new();
+    let mut ops = faults.clone();
+    faults.fail_nth_sync(2);
+    let error = replace_file_atomically(&path, b"data", &mut ops).unwrap_err();
+    assert_eq!(error.op, FileOp::SyncDir);
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        b"data",
+        "the rename already happened"
+    );
+}
+
+#[test]
+fn parent_of_a_bare_name_is_the_current_directory() {
+    assert_eq!(parent_dir(Path::new("wal")), Path::new("."));
+    assert_eq!(parent_dir(Path::new("/a/wal")), Path::new("/a"));
+}
+
+#[test]
+fn debug_output_names_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let wal = WalFile::open(&dir.path().join("wal"), real()).unwrap();
+    assert!(format!("{wal:?}").contains("wal"));
+}
