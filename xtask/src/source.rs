@@ -236,15 +236,15 @@ where
         });
     };
     let lines = text.lines().count();
-    match syn::parse_file(&text) {
+    let outcome = match syn::parse_file(&text) {
         Ok(syntax) => {
             let test_modules = declared_test_modules(&file.path, &syntax);
             let result = Ok(analyze_file(file, &text, &syntax));
-            Ok(PerFile {
+            PerFile {
                 lines,
                 result,
                 test_modules,
-            })
+            }
         }
         Err(error) => {
             let start = error.span().start();
@@ -254,13 +254,19 @@ where
                 column: start.column + 1,
                 message: error.to_string(),
             };
-            Ok(PerFile {
+            PerFile {
                 lines,
                 result: Err(error),
                 test_modules: Vec::new(),
-            })
+            }
         }
-    }
+    };
+    // proc-macro2 keeps every parsed file in a thread-local source map and finds a span's
+    // file by a linear search over it: without this, span lookups on a thread that parsed
+    // thousands of files get slower with every file (quadratic in the tree). The tree and its
+    // spans are gone by now; only plain data leaves this function.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    Ok(outcome)
 }
 
 /// Files declared by `path` through out-of-line `#[cfg(test)] mod name;` items.

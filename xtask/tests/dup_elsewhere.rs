@@ -193,3 +193,19 @@ fn outside_any_repository_paths_are_relative_to_the_current_directory() {
     // Without ROOTs and without `contracts/`, there is nothing to name the engines: exit 2.
     assert_eq!(xtask(cwd, &["dup-report"]).status.code(), Some(2));
 }
+
+#[test]
+fn roots_with_one_folder_name_are_named_by_their_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    write(&cwd.join("one/core/src/wal.rs"), WAL);
+    write(&cwd.join("two/core/src/wal.rs"), WAL);
+    let report = json(&xtask(
+        cwd,
+        &["dup-report", "one/core", "two/core", "--format", "json"],
+    ));
+    assert_eq!(
+        report["summary"]["by_pair"],
+        serde_json::json!([{"a": "one/core", "b": "two/core", "duplicated_lines": 11}])
+    );
+}

@@ -53,12 +53,15 @@ pub struct ScanInput<'a> {
 /// # Errors
 /// A root that is not a directory, or a file that cannot be read.
 pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
+    let timer = Timer::new();
     let files = source::discover(input.roots, input.repo_root, input.cwd)?;
+    timer.lap("discover");
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let include_tests = input.include_tests;
     let mut analyzed = source::analyze(files, input.roots, threads, |_, text, syntax| {
         file_units(text, syntax, include_tests)
     })?;
+    timer.lap("parse + units");
     analyzed.sort_by(|a, b| a.file.display.cmp(&b.file.display));
     let files_scanned = analyzed.len();
     let lines_scanned = analyzed.iter().map(|a| a.lines).sum();
@@ -79,6 +82,10 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
     parse_errors.sort();
     let unit_lists: Vec<&[Unit]> = kept.iter().map(|(_, units)| units.as_slice()).collect();
     let (classes, stats) = find_clones(&unit_lists, &input.options);
+    timer.lap("classes");
+    if timer.on {
+        eprintln!("dup-report: {stats:?}");
+    }
     let runtime: BTreeSet<&str> = input.runtime_modules.iter().map(String::as_str).collect();
     let clones = to_clones(&classes, &kept, input.roots, &runtime);
     let root_names: Vec<String> = input.roots.iter().map(|r| r.name.clone()).collect();
@@ -100,6 +107,30 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
         baseline: None,
     };
     Ok((report, stats))
+}
+
+/// Phase timings on standard error when `XTASK_DUP_TIMINGS` is set (for the scaling figures).
+struct Timer {
+    on: bool,
+    start: std::time::Instant,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer {
+            on: std::env::var_os("XTASK_DUP_TIMINGS").is_some(),
+            start: std::time::Instant::now(),
+        }
+    }
+
+    fn lap(&self, phase: &str) {
+        if self.on {
+            eprintln!(
+                "dup-report: {phase} done at {:.3} s",
+                self.start.elapsed().as_secs_f64()
+            );
+        }
+    }
 }
 
 fn to_clones(
@@ -194,12 +225,25 @@ fn setup(args: &DupArgs) -> anyhow::Result<Setup> {
         }
         roots
     };
+    let roots = distinct_names(roots, repo_root.as_deref(), &cwd);
     Ok(Setup {
         cwd,
         repo_root,
         roots,
         runtime_modules,
     })
+}
+
+/// Roots are named after their folder; two roots with one folder name (`x/core`, `y/core`)
+/// are named by their printed paths instead, so pairs and modules stay unambiguous.
+fn distinct_names(mut roots: Vec<Root>, repo_root: Option<&Path>, cwd: &Path) -> Vec<Root> {
+    let names: Vec<String> = roots.iter().map(|r| r.name.clone()).collect();
+    for root in &mut roots {
+        if names.iter().filter(|&n| *n == root.name).count() > 1 {
+            root.name = display_path(&root.path, repo_root, cwd);
+        }
+    }
+    roots
 }
 
 /// The engines and the runtime named in the contract, less those that do not exist (yet) or
