@@ -36,6 +36,10 @@ const STEPS: &[Step] = &[
         name: "test",
         args: &["test", "--workspace"],
     },
+    Step {
+        name: "contract",
+        args: &["run", "--quiet", "--package", "xtask", "--", "contract"],
+    },
 ];
 
 /// Runs every step; the first failure stops the run and names the step.

@@ -8,6 +8,7 @@
 //! returns `Ok(Status)` for 0/1 and `Err` for 2.
 
 pub mod ci;
+pub mod contract;
 pub mod contract_file;
 pub mod dup;
 pub mod flags;
@@ -44,6 +45,7 @@ impl Status {
 pub fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
     match flags.command {
         flags::Command::Ci(args) => ci::run(&args),
+        flags::Command::Contract(args) => contract::run(&args),
         flags::Command::DupReport(args) => dup::run(&args),
         flags::Command::Golden(args) => golden::run(&args),
         flags::Command::Scenario(args) => golden::scenario(&args),

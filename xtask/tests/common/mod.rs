@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use xtask::contract::Report;
+
+/// The fixture tree `name` under `tests/fixtures/contract/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/contract")
+        .join(name)
+}
+
+/// Runs the check on `root` with its own contract, or `contract` when given.
+pub fn check(root: &Path, contract: Option<&Path>) -> Report {
+    let root = xtask::workspace::absolute(root).unwrap();
+    let contract = contract.map_or_else(
+        || xtask::contract::default_contract(&root),
+        Path::to_path_buf,
+    );
+    xtask::contract::check(&root, &contract).unwrap()
+}
+
+/// `(rule, file, line, column)` of every violation, in report order.
+pub fn found(report: &Report) -> Vec<(&str, &str, usize, usize)> {
+    report
+        .violations
+        .iter()
+        .map(|v| (v.rule.as_str(), v.file.as_str(), v.line, v.column))
+        .collect()
+}
+
+/// Copies the tree at `from` into `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
