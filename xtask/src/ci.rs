@@ -40,6 +40,10 @@ const STEPS: &[Step] = &[
         name: "contract",
         args: &["run", "--quiet", "--package", "xtask", "--", "contract"],
     },
+    Step {
+        name: "golden",
+        args: &["run", "--quiet", "--package", "xtask", "--", "golden"],
+    },
 ];
 
 /// Runs every step; the first failure stops the run and names the step.
