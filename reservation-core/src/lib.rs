@@ -1,4 +1,12 @@
-//! reservation-core: capacity holds on pools (see `docs/reservation-core.md`).
+//! reservation-core: a deterministic embedded database of capacity holds on pools.
+//!
+//! A command goes into a write-ahead log, then into a pure state machine; recovery loads the
+//! snapshot and replays the WAL through the same `apply`. Same snapshot + same WAL = same
+//! state + same results. The durable handle is [`ReservationEngine`]; semantics, byte formats
+//! and deviations from the spec are documented in `docs/reservation-core.md`.
+//!
+//! The substrate modules (`retire_queue`, `fixed_map`, `wal`, `wal_file`, `snapshot_file`)
+//! know bytes, checksums, files and bounded queues only, never holds or result codes.
 #![forbid(unsafe_code)]
 
 pub mod command;
@@ -18,3 +26,18 @@ mod state_machine_index;
 pub mod state_machine_invariants;
 pub mod wal;
 pub mod wal_file;
+
+pub use command::{ClientRequest, Command, CommandContext, InternalCommand};
+pub use config::{Config, ConfigError};
+pub use engine::{ReservationEngine, SubmitError};
+pub use ids::{ClientId, HoldId, Lsn, OperationId, PoolId, Slot};
+pub use recovery::{
+    RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover, recover_with_ops,
+};
+pub use result::{CommandOutcome, ResultCode};
+pub use snapshot_file::SnapshotFileError;
+pub use state_machine::{
+    HoldLookupError, HoldRecord, HoldState, OperationRecord, PoolRecord, StateDump, StateMachine,
+};
+pub use wal::ScanStopReason;
+pub use wal_file::{FaultyFileOps, FileOps, RealFileOps};
