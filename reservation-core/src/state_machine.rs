@@ -371,4 +371,4 @@ impl StateMachine {
 
 #[cfg(test)]
 #[path = "state_machine_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -248,3 +248,7 @@ impl StateMachine {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "state_machine_invariants_tests.rs"]
+mod tests;
