@@ -143,9 +143,13 @@ fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
             root.display()
         );
     }
-    let old_runner = build_runner(&worktree.path, &root.join("target/against"))
+    // One persistent target folder for both builds (their sources live at different paths,
+    // so cargo keeps both warm); `XTASK_AGAINST_TARGET_DIR` moves it (tests share theirs).
+    let target = std::env::var_os("XTASK_AGAINST_TARGET_DIR")
+        .map_or_else(|| root.join("target/against"), PathBuf::from);
+    let old_runner = build_runner(&worktree.path, &target, &scratch.join("golden-old"))
         .with_context(|| format!("building the golden runner of {rev}"))?;
-    let new_runner = build_runner(root, &root.join("target/against-current"))
+    let new_runner = build_runner(root, &target, &scratch.join("golden-current"))
         .context("building the current golden runner")?;
     let old = scratch.join("old");
     let new = scratch.join("new");
@@ -168,7 +172,9 @@ fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
     }
 }
 
-fn build_runner(tree: &Path, target: &Path) -> anyhow::Result<PathBuf> {
+/// Builds the runner of `tree` and copies it to `keep` (both builds share one target folder,
+/// where the second would overwrite the first).
+fn build_runner(tree: &Path, target: &Path, keep: &Path) -> anyhow::Result<PathBuf> {
     let status = cargo(tree)
         .args(["build", "--quiet", "--package", "golden", "--bin", "golden"])
         .env("CARGO_TARGET_DIR", target)
@@ -177,7 +183,9 @@ fn build_runner(tree: &Path, target: &Path) -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("cargo build --package golden failed in {}", tree.display());
     }
-    Ok(target.join("debug/golden"))
+    let built = target.join("debug/golden");
+    std::fs::copy(&built, keep).with_context(|| format!("copying {}", built.display()))?;
+    Ok(keep.to_path_buf())
 }
 
 fn run_traces(runner: &Path, root: &Path, out: &Path) -> anyhow::Result<()> {

@@ -10,9 +10,9 @@ use allocdb_core::recovery::{SNAPSHOT_FILE_NAME, WAL_FILE_NAME};
 use allocdb_core::result::{CommandOutcome, ResultCode};
 use allocdb_core::snapshot::decode_snapshot;
 use allocdb_core::state_machine::StateDump;
-use allocdb_core::wal::{RecordType, scan};
+use allocdb_core::wal::{HEADER_LEN, RecordType, scan};
 
-use super::common::{fields, opt, variant_name};
+use super::common::{fields, opt, scenario_config, variant_name};
 use crate::runner::{Driver, Outcome, WalListing, hex};
 use crate::scenario::Args;
 
@@ -47,71 +47,23 @@ const DEFAULTS: Config = Config {
     max_wal_payload_bytes: 1024,
 };
 
-const CONFIG_KEYS: &[&str] = &[
-    "shard_id",
-    "max_resources",
-    "max_leases",
-    "max_lease_members",
-    "max_bundle_size",
-    "max_operations",
-    "max_ttl_slots",
-    "max_client_retry_window_slots",
-    "lease_history_window_slots",
-    "max_expiration_bucket_len",
-    "max_wal_payload_bytes",
-];
-
-fn config_from(args: &Args) -> Result<Config, String> {
-    args.only(CONFIG_KEYS)?;
-    let d = DEFAULTS;
-    let u32_of = |key: &str, default: u32| -> Result<u32, String> {
-        let value = args.u128_or(key, u128::from(default))?;
-        u32::try_from(value).map_err(|_| format!("argument `{key}`: {value} is not a u32"))
-    };
-    let u64_of = |key: &str, default: u64| -> Result<u64, String> {
-        let value = args.u128_or(key, u128::from(default))?;
-        u64::try_from(value).map_err(|_| format!("argument `{key}`: {value} is not a u64"))
-    };
-    Ok(Config {
-        shard_id: u64_of("shard_id", d.shard_id)?,
-        max_resources: u32_of("max_resources", d.max_resources)?,
-        max_leases: u32_of("max_leases", d.max_leases)?,
-        max_lease_members: u32_of("max_lease_members", d.max_lease_members)?,
-        max_bundle_size: u32_of("max_bundle_size", d.max_bundle_size)?,
-        max_operations: u32_of("max_operations", d.max_operations)?,
-        max_ttl_slots: u64_of("max_ttl_slots", d.max_ttl_slots)?,
-        max_client_retry_window_slots: u64_of(
-            "max_client_retry_window_slots",
-            d.max_client_retry_window_slots,
-        )?,
-        lease_history_window_slots: u64_of(
-            "lease_history_window_slots",
-            d.lease_history_window_slots,
-        )?,
-        max_expiration_bucket_len: u32_of(
-            "max_expiration_bucket_len",
-            d.max_expiration_bucket_len,
-        )?,
-        max_wal_payload_bytes: u32_of("max_wal_payload_bytes", d.max_wal_payload_bytes)?,
-    })
-}
-
-fn config_text(c: &Config) -> String {
-    format!(
-        "shard_id={} max_resources={} max_leases={} max_lease_members={} max_bundle_size={} max_operations={} max_ttl_slots={} max_client_retry_window_slots={} lease_history_window_slots={} max_expiration_bucket_len={} max_wal_payload_bytes={}",
-        c.shard_id,
-        c.max_resources,
-        c.max_leases,
-        c.max_lease_members,
-        c.max_bundle_size,
-        c.max_operations,
-        c.max_ttl_slots,
-        c.max_client_retry_window_slots,
-        c.lease_history_window_slots,
-        c.max_expiration_bucket_len,
-        c.max_wal_payload_bytes
-    )
-}
+scenario_config!(
+    Config,
+    DEFAULTS,
+    [
+        shard_id,
+        max_resources,
+        max_leases,
+        max_lease_members,
+        max_bundle_size,
+        max_operations,
+        max_ttl_slots,
+        max_client_retry_window_slots,
+        lease_history_window_slots,
+        max_expiration_bucket_len,
+        max_wal_payload_bytes,
+    ]
+);
 
 fn outcome_text(outcome: &CommandOutcome) -> String {
     format!(
@@ -416,11 +368,14 @@ impl Driver for AllocDriver {
                     RecordType::InternalCommand => "internal",
                     RecordType::SnapshotMarker => "marker",
                 };
+                let start = usize::try_from(f.offset).expect("a scanned offset fits in memory");
+                let header = &bytes[start..start + HEADER_LEN];
                 format!(
-                    "@{} lsn={} slot={} {kind} {}",
+                    "@{} lsn={} slot={} {kind} header={} payload={}",
                     f.offset,
                     f.lsn,
                     f.request_slot,
+                    hex(header),
                     hex(f.payload)
                 )
             })
