@@ -1,1 +1,412 @@
+use super::*;
+use crate::command::{ClientRequest, Command};
+use crate::engine::QuotaEngine;
+use crate::ids::{BucketId, ClientId, OperationId};
+use crate::result::ResultCode;
+use crate::snapshot::encode_snapshot;
+use crate::snapshot_file::{FOOTER_LEN, FOOTER_LEN_OFFSET, with_footer};
+use crate::state_machine::StateDump;
+use crate::wal::encode_frame;
+use std::fs;
+use std::io;
+use std::path::PathBuf;
 
+/// Real files, no fsync: keeps thousands of recoveries fast; durability is not under test.
+struct NoSync;
+
+impl FileOps for NoSync {
+    fn sync_data(&mut self, _file: &std::fs::File) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A deterministic mixed workload: bucket creates (some repeated or invalid), debits of
+/// varied amounts (some zero, some on unknown buckets), reused operation ids, with time
+/// advancing. Returns every outcome.
+pub(crate) fn drive(engine: &mut QuotaEngine, steps: u64, seed: u64) -> Vec<ResultCode> {
+    let mut x = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        x >> 33
+    };
+    let mut codes = Vec::new();
+    for step in 0..steps {
+        let slot = Slot(engine.state().last_request_slot().get() + next() % 3);
+        let bucket_id = BucketId(u128::from(next() % 6));
+        let command = if next() % 4 == 0 {
+            let limit = next() % 20;
+            Command::CreateBucket {
+                bucket_id,
+                limit,
+                initial_balance: next() % 22,
+                refill_rate_per_slot: next() % 4,
+            }
+        } else {
+            Command::Debit {
+                bucket_id,
+                amount: next() % 8,
+            }
+        };
+        let request = ClientRequest {
+            operation_id: OperationId(u128::from(step % 50 + seed * 1_000)),
+            client_id: ClientId(7),
+            command,
+        };
+        codes.push(engine.submit(&request, slot).unwrap().result_code);
+    }
+    codes
+}
+
+/// Replaces a test file by unlinking it first: rewriting it in place (truncate to zero) makes
+/// ext4 flush it on close (`auto_da_alloc`), which turns thousands of rewrites into seconds of
+/// I/O wait.
+fn rewrite(path: &Path, bytes: &[u8]) {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => panic!("test file must be removable: {error}"),
+    }
+    fs::write(path, bytes).unwrap();
+}
+
+fn config() -> Config {
+    Config::small()
+}
+
+fn wal_path(dir: &Path) -> PathBuf {
+    dir.join(WAL_FILE_NAME)
+}
+
+/// Builds a database of at least `frames` WAL frames and returns the WAL bytes.
+fn build_wal(frames: usize) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
+    // Each round uses fresh operation ids (the seed picks them), so it always writes.
+    let mut seed = 3;
+    while scan(&fs::read(wal_path(dir.path())).unwrap(), u32::MAX)
+        .frames
+        .len()
+        < frames
+    {
+        drive(&mut engine, 5, seed);
+        seed += 1;
+    }
+    fs::read(wal_path(dir.path())).unwrap()
+}
+
+/// The state after replaying each prefix of the WAL's frames (index k = first k frames).
+fn prefix_dumps(bytes: &[u8]) -> (Vec<u64>, Vec<StateDump>) {
+    let scanned = scan(bytes, u32::MAX);
+    let mut state = StateMachine::new(config());
+    let mut dumps = vec![state.dump()];
+    let mut ends = vec![0];
+    for frame in &scanned.frames {
+        let ctx = CommandContext {
+            lsn: Lsn(frame.lsn),
+            request_slot: Slot(frame.request_slot),
+        };
+        state.apply_client(ctx, &decode_request(frame.payload).unwrap());
+        dumps.push(state.dump());
+        ends.push(frame.offset + frame.encoded_len() as u64);
+    }
+    (ends, dumps)
+}
+
+#[test]
+fn every_cut_recovers_exactly_the_whole_frame_prefix() {
+    let bytes = build_wal(52);
+    let (ends, dumps) = prefix_dumps(&bytes);
+    assert!(ends.len() > 52);
+    let dir = tempfile::tempdir().unwrap();
+    for cut in 0..=bytes.len() {
+        rewrite(&wal_path(dir.path()), &bytes[..cut]);
+        let recovered = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap();
+        let whole = ends.iter().rposition(|end| *end <= cut as u64).unwrap();
+        assert_eq!(recovered.state.dump(), dumps[whole], "cut {cut}");
+        let boundary = ends[whole];
+        let report = recovered.report;
+        assert_eq!(report.frames_replayed, whole as u64);
+        assert_eq!(report.truncated_bytes, cut as u64 - boundary);
+        let expected_stop = if boundary == cut as u64 {
+            ScanStopReason::CleanEof
+        } else {
+            ScanStopReason::TornTail { offset: boundary }
+        };
+        assert_eq!(report.stop_reason, expected_stop, "cut {cut}");
+        assert_eq!(fs::metadata(wal_path(dir.path())).unwrap().len(), boundary);
+    }
+}
+
+#[test]
+fn every_bit_flip_is_corruption_at_the_hit_frame_and_leaves_the_file() {
+    let full = build_wal(21);
+    let (ends, _) = prefix_dumps(&full);
+    let bytes = &full[..usize::try_from(ends[21]).unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    for bit in 0..bytes.len() * 8 {
+        let mut flipped = bytes.to_vec();
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        rewrite(&wal_path(dir.path()), &flipped);
+        let error = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap_err();
+        let hit = ends[ends
+            .iter()
+            .rposition(|end| *end <= (bit / 8) as u64)
+            .unwrap()];
+        assert!(
+            matches!(error, RecoveryError::Corruption { offset, .. } if offset == hit),
+            "bit {bit}: {error}"
+        );
+        assert_eq!(
+            fs::read(wal_path(dir.path())).unwrap(),
+            flipped,
+            "bit {bit}"
+        );
+    }
+}
+
+/// A frame to forge: lsn, slot, record type, payload.
+type RawFrame = (u64, u64, RecordType, Vec<u8>);
+
+fn frame_bytes(frames: &[RawFrame]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for (lsn, slot, record_type, payload) in frames {
+        encode_frame(&mut bytes, *lsn, *slot, *record_type, payload);
+    }
+    bytes
+}
+
+fn create_payload(id: u128) -> Vec<u8> {
+    let mut payload = Vec::new();
+    let request = ClientRequest {
+        operation_id: OperationId(id),
+        client_id: ClientId(1),
+        command: Command::CreateBucket {
+            bucket_id: BucketId(id),
+            limit: 1,
+            initial_balance: 1,
+            refill_rate_per_slot: 1,
+        },
+    };
+    crate::command_codec::encode_request(&request, &mut payload);
+    payload
+}
+
+fn recover_bytes(bytes: &[u8]) -> (Result<Recovered, RecoveryError>, Vec<u8>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(wal_path(dir.path()), bytes).unwrap();
+    let result = recover(dir.path(), &config());
+    let after = fs::read(wal_path(dir.path())).unwrap();
+    (result, after, dir)
+}
+
+#[test]
+fn ordering_errors_fail_closed_and_leave_the_file() {
+    use RecordType::ClientCommand as C;
+    let cases: Vec<(Vec<RawFrame>, RecoveryError)> = vec![
+        (
+            vec![(1, 5, C, create_payload(1)), (1, 5, C, create_payload(2))],
+            RecoveryError::NonMonotonicLsn {
+                offset: 109,
+                lsn: Lsn(1),
+                previous: Lsn(1),
+            },
+        ),
+        (
+            vec![(1, 5, C, create_payload(1)), (2, 4, C, create_payload(2))],
+            RecoveryError::SlotRegression {
+                offset: 109,
+                request_slot: Slot(4),
+                previous: Slot(5),
+            },
+        ),
+        (
+            vec![(2, 5, C, create_payload(1))],
+            RecoveryError::LsnGap {
+                offset: 0,
+                lsn: Lsn(2),
+                expected: Lsn(1),
+            },
+        ),
+        (
+            vec![(1, 5, C, vec![1, 2, 3])],
+            RecoveryError::Decode {
+                offset: 0,
+                error: DecodeError::Truncated {
+                    field: "operation_id",
+                    needed: 16,
+                    remaining: 2,
+                },
+            },
+        ),
+        (
+            vec![(1, 5, RecordType::InternalCommand, create_payload(1))],
+            RecoveryError::UnexpectedInternalCommand {
+                offset: 0,
+                lsn: Lsn(1),
+            },
+        ),
+        (
+            vec![(0, 0, RecordType::SnapshotMarker, vec![])],
+            RecoveryError::MarkerWithoutSnapshot {
+                offset: 0,
+                marker_lsn: Lsn(0),
+            },
+        ),
+        (
+            vec![
+                (1, 5, C, create_payload(1)),
+                (2, 5, RecordType::SnapshotMarker, vec![]),
+            ],
+            RecoveryError::UnexpectedMarker {
+                offset: 109,
+                lsn: Lsn(2),
+            },
+        ),
+    ];
+    for (frames, expected) in cases {
+        let bytes = frame_bytes(&frames);
+        let (result, after, _dir) = recover_bytes(&bytes);
+        assert_eq!(result.unwrap_err(), expected);
+        assert_eq!(after, bytes);
+        assert!(!expected.to_string().is_empty());
+    }
+}
+
+#[test]
+fn marker_must_match_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
+    drive(&mut engine, 10, 1);
+    let lsn = engine.checkpoint().unwrap();
+    let dump = engine.dump();
+    drop(engine);
+    let recovered = recover(dir.path(), &config()).unwrap();
+    assert_eq!(recovered.state.dump(), dump);
+    assert_eq!(recovered.report.snapshot_lsn, Some(lsn));
+    assert_eq!(recovered.report.frames_replayed, 0);
+    drop(recovered);
+    let slot = dump.last_request_slot.get();
+    let wrong = frame_bytes(&[(lsn.get() - 1, slot, RecordType::SnapshotMarker, vec![])]);
+    fs::write(wal_path(dir.path()), &wrong).unwrap();
+    assert_eq!(
+        recover(dir.path(), &config()).unwrap_err(),
+        RecoveryError::MarkerMismatch {
+            offset: 0,
+            marker_lsn: Lsn(lsn.get() - 1),
+            snapshot_lsn: lsn
+        }
+    );
+    let payload = frame_bytes(&[(lsn.get(), slot, RecordType::SnapshotMarker, vec![0])]);
+    fs::write(wal_path(dir.path()), &payload).unwrap();
+    assert!(matches!(
+        recover(dir.path(), &config()),
+        Err(RecoveryError::Decode { offset: 0, .. })
+    ));
+}
+
+#[test]
+fn snapshot_with_the_old_wal_skips_covered_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
+    drive(&mut engine, 20, 2);
+    let old_wal = fs::read(wal_path(dir.path())).unwrap();
+    let at_snapshot = engine.checkpoint().unwrap();
+    drive(&mut engine, 5, 2);
+    let dump = engine.dump();
+    let tail: Vec<u8> = fs::read(wal_path(dir.path())).unwrap()[35..].to_vec();
+    drop(engine);
+    // A crash between the snapshot write and the WAL rewrite: old WAL plus the new frames.
+    let mut crashed = old_wal;
+    crashed.extend_from_slice(&tail);
+    fs::write(wal_path(dir.path()), &crashed).unwrap();
+    let recovered = recover(dir.path(), &config()).unwrap();
+    assert_eq!(recovered.state.dump(), dump);
+    assert_eq!(recovered.report.snapshot_lsn, Some(at_snapshot));
+    assert_eq!(
+        recovered.report.frames_replayed,
+        dump.last_applied_lsn.get() - at_snapshot.get()
+    );
+}
+
+#[test]
+fn bad_config_and_bad_snapshot_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad = config();
+    bad.max_buckets = 0;
+    assert_eq!(
+        recover(dir.path(), &bad).unwrap_err(),
+        RecoveryError::Config(ConfigError::Zero {
+            field: "max_buckets"
+        })
+    );
+    fs::write(dir.path().join(SNAPSHOT_FILE_NAME), with_footer(b"nope")).unwrap();
+    assert!(matches!(
+        recover(dir.path(), &config()),
+        Err(RecoveryError::Snapshot(SnapshotError::BadMagic { .. }))
+    ));
+    let missing = dir.path().join("missing");
+    assert!(matches!(
+        recover(&missing, &config()),
+        Err(RecoveryError::Wal(_))
+    ));
+}
+
+/// Writes `file` as the snapshot of an otherwise empty database and recovers it.
+fn recover_snapshot(file: &[u8]) -> Result<Recovered, RecoveryError> {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(SNAPSHOT_FILE_NAME), file).unwrap();
+    let result = recover(dir.path(), &config());
+    assert_eq!(fs::read(dir.path().join(SNAPSHOT_FILE_NAME)).unwrap(), file);
+    result
+}
+
+#[test]
+fn snapshot_footer_corruption_is_rejected_before_decode() {
+    let payload = encode_snapshot(&StateMachine::new(config()));
+    let good = with_footer(&payload);
+    assert!(recover_snapshot(&good).is_ok());
+    let footer = good.len() - FOOTER_LEN;
+    let footer_error = |bytes: &[u8]| match recover_snapshot(bytes) {
+        Err(RecoveryError::SnapshotFile(error)) => error,
+        other => panic!("expected a snapshot file error, got {other:?}"),
+    };
+    let mut bad_magic = good.clone();
+    bad_magic[footer + 3] ^= 0x80;
+    assert!(matches!(
+        footer_error(&bad_magic),
+        SnapshotFileError::BadFooterMagic { .. }
+    ));
+    let mut bad_len = good.clone();
+    bad_len[footer + FOOTER_LEN_OFFSET] ^= 2;
+    assert!(matches!(
+        footer_error(&bad_len),
+        SnapshotFileError::LengthMismatch { .. }
+    ));
+    // The payload no longer decodes either (bad magic): the footer check comes first.
+    let mut bad_crc = good.clone();
+    bad_crc[0] ^= 1;
+    assert!(matches!(
+        footer_error(&bad_crc),
+        SnapshotFileError::ChecksumMismatch { .. }
+    ));
+    let oversize = vec![0_u8; usize::try_from(config().max_snapshot_bytes).unwrap() + 1];
+    assert_eq!(
+        footer_error(&oversize),
+        SnapshotFileError::TooLarge {
+            file_bytes: config().max_snapshot_bytes + 1,
+            max: config().max_snapshot_bytes
+        }
+    );
+    assert_eq!(
+        footer_error(&good[..FOOTER_LEN - 1]),
+        SnapshotFileError::TooShort {
+            file_bytes: FOOTER_LEN as u64 - 1
+        }
+    );
+}
