@@ -19,6 +19,7 @@ pub mod recovery;
 pub mod result;
 pub mod retire_queue;
 pub mod snapshot;
+mod snapshot_decode;
 pub mod snapshot_file;
 pub mod state_machine;
 mod state_machine_commands;

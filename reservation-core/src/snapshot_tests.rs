@@ -1,6 +1,6 @@
 use super::*;
 use crate::command::{ClientRequest, Command, CommandContext, InternalCommand};
-use crate::ids::ClientId;
+use crate::ids::{ClientId, Lsn, OperationId, PoolId, Slot};
 use proptest::prelude::*;
 
 fn ctx(lsn: u64, slot: u64) -> CommandContext {
