@@ -143,13 +143,15 @@ fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
             root.display()
         );
     }
-    // One persistent target folder for both builds (their sources live at different paths,
-    // so cargo keeps both warm); `XTASK_AGAINST_TARGET_DIR` moves it (tests share theirs).
+    // Persistent target folders, one per side, so repeated runs stay warm. They must differ:
+    // cargo hashes workspace members by their path relative to the workspace, so a build of the
+    // other tree in the same folder would be taken as fresh. `XTASK_AGAINST_TARGET_DIR` moves
+    // them (tests share theirs).
     let target = std::env::var_os("XTASK_AGAINST_TARGET_DIR")
         .map_or_else(|| root.join("target/against"), PathBuf::from);
-    let old_runner = build_runner(&worktree.path, &target, &scratch.join("golden-old"))
+    let old_runner = build_runner(&worktree.path, &target.join("old"))
         .with_context(|| format!("building the golden runner of {rev}"))?;
-    let new_runner = build_runner(root, &target, &scratch.join("golden-current"))
+    let new_runner = build_runner(root, &target.join("current"))
         .context("building the current golden runner")?;
     let old = scratch.join("old");
     let new = scratch.join("new");
@@ -172,9 +174,7 @@ fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
     }
 }
 
-/// Builds the runner of `tree` and copies it to `keep` (both builds share one target folder,
-/// where the second would overwrite the first).
-fn build_runner(tree: &Path, target: &Path, keep: &Path) -> anyhow::Result<PathBuf> {
+fn build_runner(tree: &Path, target: &Path) -> anyhow::Result<PathBuf> {
     let status = cargo(tree)
         .args(["build", "--quiet", "--package", "golden", "--bin", "golden"])
         .env("CARGO_TARGET_DIR", target)
@@ -183,9 +183,7 @@ fn build_runner(tree: &Path, target: &Path, keep: &Path) -> anyhow::Result<PathB
     if !status.success() {
         bail!("cargo build --package golden failed in {}", tree.display());
     }
-    let built = target.join("debug/golden");
-    std::fs::copy(&built, keep).with_context(|| format!("copying {}", built.display()))?;
-    Ok(keep.to_path_buf())
+    Ok(target.join("debug/golden"))
 }
 
 fn run_traces(runner: &Path, root: &Path, out: &Path) -> anyhow::Result<()> {
