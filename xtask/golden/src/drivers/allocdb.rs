@@ -1,36 +1,18 @@
 //! The allocdb-core driver.
 
-use std::path::{Path, PathBuf};
-
 use allocdb_core::command::{ClientRequest, Command, InternalCommand};
 use allocdb_core::config::Config;
 use allocdb_core::engine::{AllocEngine, SubmitError};
 use allocdb_core::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId, Slot};
-use allocdb_core::recovery::{SNAPSHOT_FILE_NAME, WAL_FILE_NAME};
 use allocdb_core::result::{CommandOutcome, ResultCode};
 use allocdb_core::snapshot::decode_snapshot;
 use allocdb_core::state_machine::StateDump;
-use allocdb_core::wal::{HEADER_LEN, RecordType, scan};
 
-use super::common::{fields, opt, scenario_config, variant_name};
-use crate::runner::{Driver, Outcome, WalListing, hex};
+use super::common::{driver_struct, durable_methods, fields, opt, scenario_config, variant_name};
+use crate::runner::{Driver, Outcome};
 use crate::scenario::Args;
 
-pub struct AllocDriver {
-    dir: PathBuf,
-    config: Config,
-    engine: Option<AllocEngine>,
-}
-
-impl AllocDriver {
-    pub const ENGINE_NAME: &'static str = "allocdb-core";
-
-    fn engine(&mut self) -> Result<&mut AllocEngine, String> {
-        self.engine
-            .as_mut()
-            .ok_or_else(|| "the database is closed (crashed): `recover` first".to_owned())
-    }
-}
+driver_struct!(AllocDriver, AllocEngine, "allocdb-core");
 
 /// Small tables, so that scenarios reach every limit in a few lines.
 const DEFAULTS: Config = Config {
@@ -255,20 +237,6 @@ impl Driver for AllocDriver {
         ResultCode::ALL.iter().map(|code| code.as_str()).collect()
     }
 
-    fn open(dir: &Path, config: &Args) -> Result<(Self, String), String> {
-        let config = config_from(config)?;
-        let engine = AllocEngine::open(dir, config).map_err(|e| format!("open: {e}"))?;
-        let text = config_text(&config);
-        Ok((
-            AllocDriver {
-                dir: dir.to_path_buf(),
-                config,
-                engine: Some(engine),
-            },
-            text,
-        ))
-    }
-
     fn tick(&mut self, slot: u64) -> Result<Vec<String>, String> {
         match self.engine()?.tick(Slot::new(slot)) {
             Ok(outcomes) => Ok(outcomes
@@ -310,82 +278,7 @@ impl Driver for AllocDriver {
         ))
     }
 
-    fn dump(&self) -> Vec<String> {
-        self.engine.as_ref().map_or_else(
-            || vec!["closed".to_owned()],
-            |engine| dump_lines(&engine.dump()),
-        )
-    }
-
-    fn last_lsn(&self) -> u64 {
-        self.engine
-            .as_ref()
-            .map_or(0, |engine| engine.state().last_applied_lsn().get())
-    }
-
-    fn checkpoint(&mut self) -> Result<(), String> {
-        self.engine()?
-            .checkpoint()
-            .map(|_| ())
-            .map_err(|e| format!("checkpoint: {e}"))
-    }
-
-    fn crash(&mut self) {
-        self.engine = None;
-    }
-
-    fn recover(&mut self) -> Result<String, String> {
-        self.engine = None;
-        let engine =
-            AllocEngine::open(&self.dir, self.config).map_err(|e| format!("recover: {e}"))?;
-        let r = *engine.recovery_report();
-        self.engine = Some(engine);
-        Ok(format!(
-            "snapshot_lsn={} frames_replayed={} stop=\"{}\" truncated_bytes={}",
-            opt(r.snapshot_lsn),
-            r.frames_replayed,
-            r.stop_reason,
-            r.truncated_bytes
-        ))
-    }
-
-    fn wal_path(&self) -> PathBuf {
-        self.dir.join(WAL_FILE_NAME)
-    }
-
-    fn snapshot_path(&self) -> PathBuf {
-        self.dir.join(SNAPSHOT_FILE_NAME)
-    }
-
-    fn wal_listing(&self, bytes: &[u8]) -> WalListing {
-        let scanned = scan(bytes, self.config.max_wal_payload_bytes);
-        let mut lines: Vec<String> = scanned
-            .frames
-            .iter()
-            .map(|f| {
-                let kind = match f.record_type {
-                    RecordType::ClientCommand => "client",
-                    RecordType::InternalCommand => "internal",
-                    RecordType::SnapshotMarker => "marker",
-                };
-                let start = usize::try_from(f.offset).expect("a scanned offset fits in memory");
-                let header = &bytes[start..start + HEADER_LEN];
-                format!(
-                    "@{} lsn={} slot={} {kind} header={} payload={}",
-                    f.offset,
-                    f.lsn,
-                    f.request_slot,
-                    hex(header),
-                    hex(f.payload)
-                )
-            })
-            .collect();
-        lines.push(format!("stop: {}", scanned.stop));
-        WalListing {
-            lines,
-            last_lsn: scanned.frames.last().map(|f| f.lsn),
-        }
-    }
+    durable_methods!(allocdb_core, AllocEngine);
 
     fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
         decode_snapshot(bytes, &self.config)

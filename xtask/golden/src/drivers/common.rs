@@ -57,3 +57,126 @@ macro_rules! scenario_config {
 }
 
 pub(crate) use scenario_config;
+
+/// The driver struct of an engine and its `engine()` accessor. The three engines mirror one
+/// another's handle API (`open`, `dump`, `checkpoint`, `recovery_report`, `wal::scan`, ...), so
+/// the durable half of every driver is written once, here, and expanded per engine crate.
+macro_rules! driver_struct {
+    ($driver:ident, $engine:ty, $name:literal) => {
+        pub struct $driver {
+            dir: std::path::PathBuf,
+            config: Config,
+            engine: Option<$engine>,
+        }
+
+        impl $driver {
+            pub const ENGINE_NAME: &'static str = $name;
+
+            fn engine(&mut self) -> Result<&mut $engine, String> {
+                self.engine
+                    .as_mut()
+                    .ok_or_else(|| "the database is closed (crashed): `recover` first".to_owned())
+            }
+        }
+    };
+}
+
+/// The [`crate::runner::Driver`] methods that only open, crash, recover and list files.
+macro_rules! durable_methods {
+    ($krate:ident, $engine:ident) => {
+        fn open(
+            dir: &std::path::Path,
+            config: &crate::scenario::Args,
+        ) -> Result<(Self, String), String> {
+            let config = config_from(config)?;
+            let engine = $engine::open(dir, config).map_err(|e| format!("open: {e}"))?;
+            let text = config_text(&config);
+            Ok((
+                Self {
+                    dir: dir.to_path_buf(),
+                    config,
+                    engine: Some(engine),
+                },
+                text,
+            ))
+        }
+
+        fn dump(&self) -> Vec<String> {
+            self.engine.as_ref().map_or_else(
+                || vec!["closed".to_owned()],
+                |engine| dump_lines(&engine.dump()),
+            )
+        }
+
+        fn last_lsn(&self) -> u64 {
+            self.engine
+                .as_ref()
+                .map_or(0, |engine| engine.state().last_applied_lsn().get())
+        }
+
+        fn checkpoint(&mut self) -> Result<(), String> {
+            self.engine()?
+                .checkpoint()
+                .map(|_| ())
+                .map_err(|e| format!("checkpoint: {e}"))
+        }
+
+        fn crash(&mut self) {
+            self.engine = None;
+        }
+
+        fn recover(&mut self) -> Result<String, String> {
+            self.engine = None;
+            let engine =
+                $engine::open(&self.dir, self.config).map_err(|e| format!("recover: {e}"))?;
+            let r = *engine.recovery_report();
+            self.engine = Some(engine);
+            Ok(format!(
+                "snapshot_lsn={} frames_replayed={} stop=\"{}\" truncated_bytes={}",
+                super::common::opt(r.snapshot_lsn),
+                r.frames_replayed,
+                r.stop_reason,
+                r.truncated_bytes
+            ))
+        }
+
+        fn wal_path(&self) -> std::path::PathBuf {
+            self.dir.join($krate::recovery::WAL_FILE_NAME)
+        }
+
+        fn snapshot_path(&self) -> std::path::PathBuf {
+            self.dir.join($krate::recovery::SNAPSHOT_FILE_NAME)
+        }
+
+        fn wal_listing(&self, bytes: &[u8]) -> crate::runner::WalListing {
+            use $krate::wal::{HEADER_LEN, RecordType, scan};
+            let scanned = scan(bytes, self.config.max_wal_payload_bytes);
+            let mut lines: Vec<String> = scanned
+                .frames
+                .iter()
+                .map(|f| {
+                    let kind = match f.record_type {
+                        RecordType::ClientCommand => "client",
+                        RecordType::InternalCommand => "internal",
+                        RecordType::SnapshotMarker => "marker",
+                    };
+                    let start = usize::try_from(f.offset).expect("a scanned offset fits in memory");
+                    let header = &bytes[start..start + HEADER_LEN];
+                    let (header, payload) =
+                        (crate::runner::hex(header), crate::runner::hex(f.payload));
+                    format!(
+                        "@{} lsn={} slot={} {kind} header={header} payload={payload}",
+                        f.offset, f.lsn, f.request_slot
+                    )
+                })
+                .collect();
+            lines.push(format!("stop: {}", scanned.stop));
+            crate::runner::WalListing {
+                lines,
+                last_lsn: scanned.frames.last().map(|f| f.lsn),
+            }
+        }
+    };
+}
+
+pub(crate) use {driver_struct, durable_methods};
