@@ -377,3 +377,29 @@ fn each_invariant_violation_is_detected() {
         assert!(!error.to_string().is_empty());
     }
 }
+
+#[test]
+fn shared_codes_answer_every_command() {
+    let commands = [create(5, 1, 1, 1), debit(5, 1)];
+    for command in commands {
+        // OperationConflict: the same operation id with another command.
+        let mut h = Harness::new(Config::small());
+        let first = h.request(command);
+        h.send(&first);
+        let mut other = first;
+        other.client_id = ClientId(9);
+        assert_eq!(code(h.send(&other)), R::OperationConflict, "{command:?}");
+        // OperationTableFull.
+        let config = Config {
+            max_operations: 1,
+            ..Config::small()
+        };
+        let mut h = Harness::new(config);
+        h.create(7, 1, 1, 1);
+        assert_eq!(code(h.run(command)), R::OperationTableFull, "{command:?}");
+        // SlotOverflow.
+        let mut h = Harness::new(Config::small());
+        h.slot = u64::MAX;
+        assert_eq!(code(h.run(command)), R::SlotOverflow, "{command:?}");
+    }
+}
