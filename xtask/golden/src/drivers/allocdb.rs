@@ -6,9 +6,11 @@ use allocdb_core::engine::{AllocEngine, SubmitError};
 use allocdb_core::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId, Slot};
 use allocdb_core::result::{CommandOutcome, ResultCode};
 use allocdb_core::snapshot::decode_snapshot;
-use allocdb_core::state_machine::StateDump;
+use allocdb_core::state_machine::{LeaseDump, OperationRecord, StateDump};
 
-use super::common::{driver_struct, durable_methods, fields, opt, scenario_config, variant_name};
+use super::common::{
+    driver_struct, durable_methods, fields, opt, outcome_helpers, scenario_config,
+};
 use crate::runner::{Driver, Outcome};
 use crate::scenario::Args;
 
@@ -59,20 +61,7 @@ fn outcome_text(outcome: &CommandOutcome) -> String {
     )
 }
 
-fn command_outcome(result: Result<CommandOutcome, SubmitError>) -> Outcome {
-    match result {
-        Ok(outcome) => Outcome {
-            code: outcome.result_code.as_str().to_owned(),
-            text: outcome_text(&outcome),
-            is_command: true,
-        },
-        Err(error) => Outcome {
-            code: variant_name(&format!("{error:?}")),
-            text: format!("error: {error}"),
-            is_command: false,
-        },
-    }
-}
+outcome_helpers!();
 
 fn client_command(name: &str, args: &Args) -> Result<Command, String> {
     let lease = || args.u128("lease").map(LeaseId::new);
@@ -183,7 +172,7 @@ impl AllocDriver {
     }
 }
 
-fn lease_line(lease: &allocdb_core::state_machine::LeaseDump) -> String {
+fn lease_line(lease: &LeaseDump) -> String {
     let r = &lease.record;
     let members: Vec<String> = lease.members.iter().map(ToString::to_string).collect();
     format!(
@@ -217,16 +206,7 @@ fn dump_lines(dump: &StateDump) -> Vec<String> {
         ));
     }
     lines.extend(dump.leases.iter().map(lease_line));
-    for o in &dump.operations {
-        lines.push(format!(
-            "operation {} fingerprint={:032x} -> {} applied_lsn={} retire_after={}",
-            o.operation_id,
-            o.fingerprint,
-            outcome_text(&o.outcome),
-            o.applied_lsn,
-            o.retire_after_slot
-        ));
-    }
+    lines.extend(dump.operations.iter().map(operation_line));
     lines
 }
 

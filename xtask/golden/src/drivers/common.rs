@@ -180,3 +180,38 @@ macro_rules! durable_methods {
 }
 
 pub(crate) use {driver_struct, durable_methods};
+
+/// `command_outcome(Result<CommandOutcome, SubmitError>) -> Outcome` and
+/// `operation_line(&OperationRecord) -> String` for an engine whose `CommandOutcome`,
+/// `SubmitError`, `OperationRecord` and `outcome_text` are in scope.
+macro_rules! outcome_helpers {
+    () => {
+        fn command_outcome(result: Result<CommandOutcome, SubmitError>) -> Outcome {
+            match result {
+                Ok(outcome) => Outcome {
+                    code: outcome.result_code.as_str().to_owned(),
+                    text: outcome_text(&outcome),
+                    is_command: true,
+                },
+                Err(error) => Outcome {
+                    code: super::common::variant_name(&format!("{error:?}")),
+                    text: format!("error: {error}"),
+                    is_command: false,
+                },
+            }
+        }
+
+        fn operation_line(o: &OperationRecord) -> String {
+            format!(
+                "operation {} fingerprint={:032x} -> {} applied_lsn={} retire_after={}",
+                o.operation_id,
+                o.fingerprint,
+                outcome_text(&o.outcome),
+                o.applied_lsn,
+                o.retire_after_slot
+            )
+        }
+    };
+}
+
+pub(crate) use outcome_helpers;

@@ -3,12 +3,18 @@
 
 mod allocdb;
 mod common;
+mod quota;
+mod reservation;
 
 use crate::runner::{self, RunOutput};
 use crate::scenario::{Scenario, ScenarioError};
 
 /// The engines that have a driver, by folder name.
-pub const ENGINES: &[&str] = &[allocdb::AllocDriver::ENGINE_NAME];
+pub const ENGINES: &[&str] = &[
+    allocdb::AllocDriver::ENGINE_NAME,
+    quota::QuotaDriver::ENGINE_NAME,
+    reservation::ReservationDriver::ENGINE_NAME,
+];
 
 /// Runs `scenario` against `engine`.
 ///
@@ -17,6 +23,10 @@ pub const ENGINES: &[&str] = &[allocdb::AllocDriver::ENGINE_NAME];
 pub fn run(engine: &str, scenario: &Scenario) -> Result<RunOutput, ScenarioError> {
     match engine {
         allocdb::AllocDriver::ENGINE_NAME => runner::run::<allocdb::AllocDriver>(scenario),
+        quota::QuotaDriver::ENGINE_NAME => runner::run::<quota::QuotaDriver>(scenario),
+        reservation::ReservationDriver::ENGINE_NAME => {
+            runner::run::<reservation::ReservationDriver>(scenario)
+        }
         other => Err(ScenarioError {
             file: scenario.file.clone(),
             line: 0,
@@ -31,6 +41,10 @@ pub fn result_codes(engine: &str) -> Vec<&'static str> {
     use runner::Driver as _;
     match engine {
         allocdb::AllocDriver::ENGINE_NAME => allocdb::AllocDriver::result_codes(),
+        quota::QuotaDriver::ENGINE_NAME => quota::QuotaDriver::result_codes(),
+        reservation::ReservationDriver::ENGINE_NAME => {
+            reservation::ReservationDriver::result_codes()
+        }
         _ => Vec::new(),
     }
 }
