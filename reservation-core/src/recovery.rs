@@ -1,6 +1,6 @@
-//! Recovery: load the snapshot (if any; its footer is verified before it is decoded), scan the WAL, replay every frame above the snapshot
-//! through the same `apply` as live execution, truncate a torn tail, fail closed on anything
-//! else.
+//! Recovery: load the snapshot (if any; its footer is verified before it is decoded), scan
+//! the WAL, replay every frame above the snapshot through the same `apply` as live execution,
+//! truncate a torn tail, fail closed on anything else.
 //!
 //! A WAL that starts with a snapshot marker must be paired with a snapshot of exactly that lsn
 //! and slot. Frames must have strictly increasing lsns and non-decreasing slots; frames at or
