@@ -52,6 +52,19 @@ fn step(
             prop_assert_eq!(Some(got), model.submit(&request, slot));
             vec![got]
         }
+        Action::Batch(items) => {
+            let requests: Vec<_> = items
+                .iter()
+                .map(|(op, client, command)| request(*op, *client, *command))
+                .collect();
+            let got = engine.submit_batch(&requests, Slot(slot)).unwrap();
+            let expected: Vec<_> = requests
+                .iter()
+                .map(|r| model.submit(r, slot).unwrap())
+                .collect();
+            prop_assert_eq!(&got, &expected);
+            got
+        }
         Action::Internal { hold } => {
             let command = InternalCommand::ExpireHold {
                 hold_id: HoldId(*hold),
@@ -136,13 +149,18 @@ fn reopening_after_random_checkpoints_gives_the_same_state_and_answers() {
             let mut answered = Vec::new();
             for (slot, action) in timeline(steps, None) {
                 let outcomes = step(&mut engine, &mut model, slot, &action)?;
-                if let Action::Client {
-                    op,
-                    client,
-                    command,
-                } = action
-                {
-                    answered.push((request(op, client, command), outcomes[0]));
+                match action {
+                    Action::Client {
+                        op,
+                        client,
+                        command,
+                    } => answered.push((request(op, client, command), outcomes[0])),
+                    Action::Batch(items) => {
+                        for ((op, client, command), outcome) in items.into_iter().zip(outcomes) {
+                            answered.push((request(op, client, command), outcome));
+                        }
+                    }
+                    _ => {}
                 }
             }
             let dump = engine.dump();

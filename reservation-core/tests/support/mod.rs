@@ -335,6 +335,8 @@ pub enum Action {
         client: u128,
         command: Command,
     },
+    /// Group commit of several client requests at one slot.
+    Batch(Vec<(u128, u128, Command)>),
     Internal {
         hold: u128,
     },
@@ -367,7 +369,9 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         12 => (0..24_u128, 0..2_u128, command())
             .prop_map(|(op, client, command)| Action::Client { op, client, command }),
-        1 => (0..10_u128).prop_map(|hold| Action::Internal { hold }),
+        1 => proptest::collection::vec((0..24_u128, 0..2_u128, command()), 0..5)
+            .prop_map(Action::Batch),
+        1 => (0..16_u128).prop_map(|hold| Action::Internal { hold }),
         1 => Just(Action::Tick),
         1 => Just(Action::Checkpoint),
     ]
