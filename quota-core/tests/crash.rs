@@ -69,7 +69,26 @@ fn wal_cut_at_every_byte_recovers_exactly_the_whole_frame_prefix() {
             );
         }
         assert_eq!(fs::metadata(&wal).unwrap().len(), boundary);
+        if cut % 7 == 0 {
+            appends_continue_after_the_cut(engine, dir.path());
+        }
     }
+}
+
+/// After recovery cut the torn tail, new frames append cleanly and survive another reopen.
+fn appends_continue_after_the_cut(mut engine: QuotaEngine, dir: &Path) {
+    let slot = engine.state().last_request_slot();
+    let request = common::request(u128::MAX, 3, common::create(99, 5, 5, 1));
+    let outcome = engine.submit(&request, slot).unwrap();
+    assert!(matches!(
+        outcome.result_code,
+        ResultCode::Ok | ResultCode::BucketTableFull | ResultCode::OperationTableFull
+    ));
+    let dump = engine.dump();
+    drop(engine);
+    let reopened = open_fast(dir, tight_config());
+    assert_eq!(reopened.dump(), dump);
+    assert_eq!(reopened.recovery_report().truncated_bytes, 0);
 }
 
 #[test]
