@@ -1,0 +1,59 @@
+//! Tests of the shared front end.
+
+use super::*;
+
+fn attrs(source: &str) -> Vec<syn::Attribute> {
+    let item: syn::ItemFn = syn::parse_str(&format!("{source} fn f() {{}}")).unwrap();
+    item.attrs
+}
+
+#[test]
+fn test_attributes_are_recognized() {
+    assert!(is_test_code(&attrs("#[test]")));
+    assert!(is_test_code(&attrs("#[cfg(test)]")));
+    assert!(is_test_code(&attrs("#[cfg(all(test, feature = \"x\"))]")));
+    assert!(!is_test_code(&attrs("#[cfg(not(test))]")));
+    assert!(!is_test_code(&attrs("#[cfg(feature = \"testing\")]")));
+    assert!(!is_test_code(&attrs("#[inline]")));
+}
+
+#[test]
+fn files_are_found_sorted_parsed_and_test_files_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("crate-a");
+    std::fs::create_dir_all(root.join("src/wal")).unwrap();
+    std::fs::create_dir_all(root.join("tests")).unwrap();
+    std::fs::create_dir_all(root.join("target")).unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "mod wal;\n#[cfg(test)]\nmod lib_tests;\n#[cfg(test)]\n#[path = \"wal_tests.rs\"]\nmod tests;\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/lib_tests.rs"), "fn t() {}\n").unwrap();
+    std::fs::write(root.join("src/wal_tests.rs"), "fn w() {}\n").unwrap();
+    std::fs::write(root.join("src/wal/mod.rs"), "fn a() {}\n").unwrap();
+    std::fs::write(root.join("src/broken.rs"), "fn a() {\n  let = ;\n}\n").unwrap();
+    std::fs::write(root.join("tests/it.rs"), "fn b() {}\n").unwrap();
+    std::fs::write(root.join("target/junk.rs"), "fn c() {}\n").unwrap();
+    let roots = vec![Root::from_path(root.clone())];
+    let files = discover(&roots, None, dir.path()).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "crate-a/src/broken.rs",
+            "crate-a/src/lib.rs",
+            "crate-a/src/lib_tests.rs",
+            "crate-a/src/wal/mod.rs",
+            "crate-a/src/wal_tests.rs",
+            "crate-a/tests/it.rs"
+        ]
+    );
+    assert_eq!(files[3].module, "wal");
+    let analyzed = analyze(files, &roots, 2, |_, _, syntax| syntax.items.len()).unwrap();
+    let broken = analyzed[0].result.as_ref().unwrap_err();
+    assert_eq!((broken.line, broken.column), (2, 7));
+    let tests: Vec<bool> = analyzed.iter().map(|a| a.test_file).collect();
+    assert_eq!(tests, [false, false, true, false, true, true]);
+    assert_eq!(*analyzed[1].result.as_ref().unwrap(), 3);
+}
