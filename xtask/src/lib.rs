@@ -7,6 +7,7 @@
 //! Exit codes: `0` all is well, `1` a check failed, `2` bad usage or unreadable input. A task
 //! returns `Ok(Status)` for 0/1 and `Err` for 2.
 
+pub mod bench;
 pub mod ci;
 pub mod contract;
 pub mod contract_file;
@@ -47,6 +48,7 @@ pub fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
         flags::Command::Ci(args) => ci::run(&args),
         flags::Command::Contract(args) => contract::run(&args),
         flags::Command::DupReport(args) => dup::run(&args),
+        flags::Command::Bench(args) => bench::run(&args),
         flags::Command::Golden(args) => golden::run(&args),
         flags::Command::Scenario(args) => golden::scenario(&args),
     }

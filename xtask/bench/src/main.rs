@@ -1,0 +1,249 @@
+//! `cargo xtask bench`: measured performance of the three engines and of the tooling.
+//!
+//! Built in release mode and run by `cargo xtask bench` (which passes `--root` and its own
+//! binary as `--xtask`). Every figure is the median of `--runs` runs (5; 1 with `--quick`).
+//! Benchmarks print numbers and never assert a time: the exit code is 1 only when a workload
+//! did not do what it claims (an outcome other than the expected one, a recovered state that
+//! differs), and 2 on an error. See `docs/benchmarks.md` for the workloads and the figures.
+
+// Benchmark figures are floating-point rates of integer counts; the precision lost above
+// 2^52 commands does not matter.
+#![allow(clippy::cast_precision_loss)]
+
+mod allocdb;
+mod apply;
+mod child;
+mod corpus;
+mod engines;
+mod machine;
+mod measure;
+mod quota;
+mod recovery;
+mod render;
+mod reservation;
+mod subject;
+mod targets;
+mod tooling;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use serde::Serialize;
+
+use crate::engines::{EngineReport, Parts, Plan};
+use crate::subject::Subject;
+use crate::targets::Target;
+use crate::tooling::{CorpusReport, ToolReport};
+
+#[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]
+enum Section {
+    /// apply, durable and recovery (all engine benchmarks).
+    Engines,
+    /// apply at the standard and at 16x capacities.
+    Apply,
+    /// durable submit and group commit, next to raw write + fdatasync.
+    Durable,
+    /// recovery replay, WAL scan against plain CRC32C, snapshot write and load.
+    Recovery,
+    /// dup-report and contract on this repository.
+    Tooling,
+    /// dup-report on the pinned corpus at 1/4, 1/2 and all of it.
+    Corpus,
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "bench", about = "Benchmarks of the engines and of the tooling")]
+struct Args {
+    /// Smoke run: a tenth of the work, one run, no corpus unless `--corpus` is given.
+    #[arg(long)]
+    quick: bool,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Runs per figure (the median is reported); default 5, 1 with `--quick`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    runs: Option<u16>,
+    /// Only these sections (repeatable).
+    #[arg(long, value_enum, value_name = "SECTION")]
+    only: Vec<Section>,
+    /// Only these engines (repeatable): allocdb-core, quota-core, reservation-core.
+    #[arg(long, value_name = "NAME")]
+    engine: Vec<String>,
+    /// The repository (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// The xtask binary to measure (default: build `target/debug/xtask`).
+    #[arg(long, value_name = "PATH")]
+    xtask: Option<PathBuf>,
+    /// An already vendored corpus (default: vendor `xtask/bench-corpus` into the scratch folder).
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
+    /// Where databases, WAL files and the corpus go (default: the system temporary folder).
+    #[arg(long, value_name = "DIR")]
+    scratch: Option<PathBuf>,
+}
+
+/// The whole report (JSON schema 1).
+#[derive(Debug, Serialize)]
+pub struct Report {
+    schema: u32,
+    mode: &'static str,
+    runs: usize,
+    machine: machine::Machine,
+    xtask: String,
+    engines: Vec<EngineReport>,
+    tooling: Vec<ToolReport>,
+    corpus: Option<CorpusReport>,
+    targets: Vec<Target>,
+    failures: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(report) => {
+            let text = match args.format {
+                Format::Human => render::human(&report),
+                Format::Json => {
+                    serde_json::to_string_pretty(&report).expect("a report serializes") + "\n"
+                }
+            };
+            let written = if let Some(path) = &args.out {
+                std::fs::write(path, text).map_err(|error| format!("{}: {error}", path.display()))
+            } else {
+                print!("{text}");
+                Ok(())
+            };
+            match written {
+                Err(error) => fail(&error),
+                Ok(()) if report.failures.is_empty() => ExitCode::SUCCESS,
+                Ok(()) => ExitCode::from(1),
+            }
+        }
+        Err(error) => fail(&error),
+    }
+}
+
+fn fail(error: &str) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(2)
+}
+
+fn sections(args: &Args) -> Vec<Section> {
+    if !args.only.is_empty() {
+        return args.only.clone();
+    }
+    if args.quick && args.corpus.is_none() {
+        vec![Section::Engines, Section::Tooling]
+    } else {
+        vec![Section::Engines, Section::Tooling, Section::Corpus]
+    }
+}
+
+fn run_engine<S: Subject>(
+    args: &Args,
+    (plan, parts, scratch): (&Plan, Parts, &Path),
+    report: &mut Report,
+) -> Result<(), String> {
+    if args.engine.is_empty() || args.engine.iter().any(|name| name == S::NAME) {
+        let engine = engines::run::<S>(plan, parts, scratch, &mut report.failures)?;
+        report.engines.push(engine);
+    }
+    Ok(())
+}
+
+fn check_engine_names(names: &[String]) -> Result<(), String> {
+    let known = [
+        allocdb::AllocDb::NAME,
+        quota::Quota::NAME,
+        reservation::Reservation::NAME,
+    ];
+    match names.iter().find(|name| !known.contains(&name.as_str())) {
+        Some(name) => Err(format!(
+            "unknown engine `{name}` (expected one of: {})",
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+fn run(args: &Args) -> Result<Report, String> {
+    let root = match &args.root {
+        Some(root) => root.clone(),
+        None => std::env::current_dir().map_err(|error| error.to_string())?,
+    };
+    check_engine_names(&args.engine)?;
+    let runs = usize::from(args.runs.unwrap_or(if args.quick { 1 } else { 5 }));
+    let base = args.scratch.clone().unwrap_or_else(std::env::temp_dir);
+    let scratch = tempfile::Builder::new()
+        .prefix("xtask-bench-")
+        .tempdir_in(&base)
+        .map_err(|error| format!("{}: {error}", base.display()))?;
+    let mut report = Report {
+        schema: 1,
+        mode: if args.quick { "quick" } else { "full" },
+        runs,
+        machine: machine::describe(&root),
+        xtask: String::new(),
+        engines: Vec::new(),
+        tooling: Vec::new(),
+        corpus: None,
+        targets: Vec::new(),
+        failures: Vec::new(),
+    };
+    run_sections(args, (&root, &base, scratch.path()), &mut report)?;
+    report.targets = targets::evaluate(&report.engines, report.corpus.as_ref());
+    report.machine.load_average_end = machine::load_average();
+    Ok(report)
+}
+
+/// Runs the chosen sections; `dirs` are the repository, the scratch base (where the corpus
+/// stays between runs) and this run's scratch folder.
+fn run_sections(
+    args: &Args,
+    (root, base, scratch): (&Path, &Path, &Path),
+    report: &mut Report,
+) -> Result<(), String> {
+    let sections = sections(args);
+    let all = sections.contains(&Section::Engines);
+    let parts = Parts {
+        apply: all || sections.contains(&Section::Apply),
+        durable: all || sections.contains(&Section::Durable),
+        recovery: all || sections.contains(&Section::Recovery),
+    };
+    if parts.apply || parts.durable || parts.recovery {
+        let plan = if args.quick {
+            Plan::quick(report.runs)
+        } else {
+            Plan::full(report.runs)
+        };
+        let context = (&plan, parts, scratch);
+        run_engine::<allocdb::AllocDb>(args, context, report)?;
+        run_engine::<quota::Quota>(args, context, report)?;
+        run_engine::<reservation::Reservation>(args, context, report)?;
+    }
+    let tooling = sections.contains(&Section::Tooling);
+    let corpus = sections.contains(&Section::Corpus);
+    if tooling || corpus {
+        let xtask = tooling::xtask_binary(args.xtask.as_deref(), root)?;
+        report.xtask = xtask.display().to_string();
+        if tooling {
+            report.tooling = tooling::repository(&xtask, root, scratch, report.runs)?;
+        }
+        if corpus {
+            let vendored = corpus::materialize(root, args.corpus.as_deref(), base)?;
+            let measured = tooling::corpus(&xtask, root, &vendored, scratch, report.runs)?;
+            report.corpus = Some(measured);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! The tooling section: `dup-report` and `contract` on this repository, and `dup-report` on
+//! the pinned corpus (`xtask/bench-corpus/`) at a quarter, a half and all of it.
+//!
+//! The tools run as child processes of the xtask binary the user runs (`cargo xtask bench`
+//! passes its own path), so wall time, CPU time and peak memory are those of a real run.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::child::{self, ChildRun};
+use crate::corpus::Corpus;
+use crate::measure::{Timing, median};
+
+/// `runs` runs of one tool on one target.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolReport {
+    pub tool: &'static str,
+    pub target: String,
+    pub roots: usize,
+    /// `files_scanned` and `lines_scanned` of dup-report's JSON (not reported by `contract`).
+    pub files: Option<u64>,
+    pub lines: Option<u64>,
+    pub wall: Timing,
+    pub cpu_seconds: Option<f64>,
+    /// The largest peak RSS of the runs.
+    pub peak_rss_mib: Option<f64>,
+    pub wall_seconds_per_million_lines: Option<f64>,
+    pub peak_rss_mib_per_million_lines: Option<f64>,
+    /// Clone classes found (dup-report) or violations (contract).
+    pub findings: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CorpusReport {
+    pub path: String,
+    pub crates: usize,
+    pub parts: Vec<ToolReport>,
+    /// Wall time and peak memory of the full corpus over the quarter, next to the ratio of
+    /// their lines (linear growth: the three ratios agree).
+    pub scaling: Option<Scaling>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Scaling {
+    pub lines: f64,
+    pub wall: f64,
+    pub cpu: Option<f64>,
+    pub peak_rss: Option<f64>,
+}
+
+/// Measures `xtask ARGS` `runs` times.
+///
+/// # Errors
+/// The tool could not be run or exited with 2.
+pub fn measure(
+    tool: &'static str,
+    target: String,
+    roots: usize,
+    xtask: &Path,
+    args: &[String],
+    context: (&Path, &Path, usize),
+) -> Result<ToolReport, String> {
+    let (cwd, scratch, runs) = context;
+    let mut measured: Vec<ChildRun> = Vec::new();
+    for _ in 0..runs {
+        measured.push(child::run(xtask, args, cwd, scratch)?);
+    }
+    let last = measured.last().expect("runs is at least 1");
+    let json: serde_json::Value = serde_json::from_slice(&last.stdout)
+        .map_err(|error| format!("{tool} printed no JSON: {error}"))?;
+    let count = |key: &str| json.get(key).and_then(serde_json::Value::as_u64);
+    let findings = json
+        .get(if tool == "contract" {
+            "violations"
+        } else {
+            "clones"
+        })
+        .and_then(serde_json::Value::as_array)
+        .map(|items| items.len() as u64);
+    let wall = Timing::from_runs(measured.iter().map(|run| run.wall_seconds).collect());
+    let cpu: Vec<f64> = measured.iter().filter_map(|run| run.cpu_seconds).collect();
+    let peak_rss_mib = measured
+        .iter()
+        .filter_map(|run| run.peak_rss_mib)
+        .reduce(f64::max);
+    let lines = count("lines_scanned");
+    let per_million = |value: f64| lines.map(|lines| value * 1_000_000.0 / lines as f64);
+    Ok(ToolReport {
+        tool,
+        target,
+        roots,
+        files: count("files_scanned"),
+        lines,
+        wall_seconds_per_million_lines: per_million(wall.median_seconds),
+        peak_rss_mib_per_million_lines: peak_rss_mib.and_then(per_million),
+        wall,
+        cpu_seconds: (!cpu.is_empty()).then(|| median(&cpu)),
+        peak_rss_mib,
+        findings,
+    })
+}
+
+fn strings(words: &[&str]) -> Vec<String> {
+    words.iter().map(|word| (*word).to_string()).collect()
+}
+
+/// `dup-report` and `contract` on the repository at `root`.
+///
+/// # Errors
+/// A tool could not be run.
+pub fn repository(
+    xtask: &Path,
+    root: &Path,
+    scratch: &Path,
+    runs: usize,
+) -> Result<Vec<ToolReport>, String> {
+    let root_arg = root.display().to_string();
+    let dup = strings(&["dup-report", "--format", "json", "--root", &root_arg]);
+    let contract = strings(&["contract", "--format", "json", "--root", &root_arg]);
+    eprintln!("bench: tooling: dup-report and contract on this repository");
+    Ok(vec![
+        measure(
+            "dup-report",
+            "repository".into(),
+            0,
+            xtask,
+            &dup,
+            (root, scratch, runs),
+        )?,
+        measure(
+            "contract",
+            "repository".into(),
+            0,
+            xtask,
+            &contract,
+            (root, scratch, runs),
+        )?,
+    ])
+}
+
+/// `dup-report` on the first crates of the corpus making up a quarter, a half and all of its
+/// lines.
+///
+/// # Errors
+/// A tool could not be run.
+pub fn corpus(
+    xtask: &Path,
+    root: &Path,
+    corpus: &Corpus,
+    scratch: &Path,
+    runs: usize,
+) -> Result<CorpusReport, String> {
+    let mut parts = Vec::new();
+    for (name, crates) in corpus.parts() {
+        eprintln!("bench: tooling: dup-report on {name} of the corpus ({crates} crates)");
+        let mut args = strings(&["dup-report", "--format", "json"]);
+        args.extend(
+            corpus.crates[..crates]
+                .iter()
+                .map(|krate| krate.path.display().to_string()),
+        );
+        parts.push(measure(
+            "dup-report",
+            format!("corpus {name}"),
+            crates,
+            xtask,
+            &args,
+            (root, scratch, runs),
+        )?);
+    }
+    let scaling = match (parts.first(), parts.last()) {
+        (Some(first), Some(last)) if parts.len() > 1 => Some(scaling(first, last)),
+        _ => None,
+    };
+    Ok(CorpusReport {
+        path: corpus.path.display().to_string(),
+        crates: corpus.crates.len(),
+        parts,
+        scaling,
+    })
+}
+
+fn scaling(first: &ToolReport, last: &ToolReport) -> Scaling {
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if a > 0.0 => Some(b / a),
+        _ => None,
+    };
+    Scaling {
+        lines: ratio(
+            first.lines.map(|lines| lines as f64),
+            last.lines.map(|lines| lines as f64),
+        )
+        .unwrap_or(0.0),
+        wall: last.wall.median_seconds / first.wall.median_seconds,
+        cpu: ratio(first.cpu_seconds, last.cpu_seconds),
+        peak_rss: ratio(first.peak_rss_mib, last.peak_rss_mib),
+    }
+}
+
+/// The xtask binary to measure: `--xtask`, else `target/debug/xtask` next to this binary's
+/// target folder, built first.
+///
+/// # Errors
+/// The build failed.
+pub fn xtask_binary(explicit: Option<&Path>, root: &Path) -> Result<PathBuf, String> {
+    if let Some(path) = explicit {
+        return Ok(path.to_path_buf());
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "--package", "xtask"])
+        .current_dir(root)
+        .status()
+        .map_err(|error| format!("starting cargo: {error}"))?;
+    if !status.success() {
+        return Err("cargo build --package xtask failed".into());
+    }
+    let exe = std::env::current_exe().map_err(|error| error.to_string())?;
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("cannot find the target folder")?;
+    Ok(target.join("debug").join("xtask"))
+}
