@@ -252,7 +252,7 @@ where
                 file: file.display.clone(),
                 line: start.line.max(1),
                 column: start.column + 1,
-                message: error.to_string(),
+                message: parse_message(&error),
             };
             PerFile {
                 lines,
@@ -267,6 +267,16 @@ where
     // spans are gone by now; only plain data leaves this function.
     proc_macro2::extra::invalidate_current_thread_spans();
     Ok(outcome)
+}
+
+/// syn's message, except for lexer failures, which proc-macro2 reports without saying why.
+fn parse_message(error: &syn::Error) -> String {
+    let message = error.to_string();
+    if message == "cannot parse string into token stream" {
+        "cannot lex the file: unbalanced delimiter, unterminated literal or comment, or an invalid token".to_owned()
+    } else {
+        message
+    }
 }
 
 /// Files declared by `path` through out-of-line `#[cfg(test)] mod name;` items.

@@ -225,6 +225,15 @@ fn json_schema_is_stable() {
 }
 
 #[test]
+fn human_and_markdown_renderings_are_stable() {
+    for format in ["human", "markdown"] {
+        let output = dup_report(&repo_root(), &fixture_roots(), &["--format", format]);
+        let text = String::from_utf8(output.stdout).unwrap();
+        insta::assert_snapshot!(format!("fixture_report_{format}"), text);
+    }
+}
+
+#[test]
 fn same_tree_same_bytes_in_every_format() {
     for format in ["human", "json", "markdown", "html"] {
         let first = dup_report(&repo_root(), &fixture_roots(), &["--format", format]);
