@@ -1,11 +1,21 @@
-//! allocdb-core: leases on scarce resources (see `docs/allocdb-core.md`).
+//! allocdb-core: a deterministic embedded database of leases on scarce resources.
+//!
+//! A command goes into a write-ahead log, then into a pure state machine; recovery loads the
+//! snapshot and replays the WAL through the same `apply`. Same snapshot + same WAL = same
+//! state + same results. The durable handle is [`AllocEngine`]; semantics, byte formats and
+//! deviations from the spec are documented in `docs/allocdb-core.md`.
+//!
+//! The substrate modules (`retire_queue`, `fixed_map`, `wal`, `wal_file`, `snapshot_file`)
+//! know bytes, checksums, files and bounded queues only, never leases or result codes.
 #![forbid(unsafe_code)]
 
 pub mod command;
 pub mod command_codec;
 pub mod config;
+pub mod engine;
 pub mod fixed_map;
 pub mod ids;
+pub mod recovery;
 pub mod result;
 pub mod retire_queue;
 pub mod snapshot;
@@ -16,3 +26,18 @@ mod state_machine_index;
 pub mod state_machine_invariants;
 pub mod wal;
 pub mod wal_file;
+
+pub use command::{ClientRequest, Command, CommandContext, InternalCommand};
+pub use config::{Config, ConfigError};
+pub use engine::{AllocEngine, SubmitError};
+pub use ids::{ClientId, HolderId, LeaseId, Lsn, OperationId, ResourceId, Slot};
+pub use recovery::{
+    RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover, recover_with_ops,
+};
+pub use result::{CommandOutcome, ResultCode};
+pub use state_machine::{
+    LeaseDump, LeaseLookupError, LeaseRecord, LeaseState, OperationRecord, ResourceRecord,
+    ResourceState, StateDump, StateMachine,
+};
+pub use wal::ScanStopReason;
+pub use wal_file::{FaultyFileOps, FileOps, RealFileOps};

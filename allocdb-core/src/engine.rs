@@ -1,0 +1,395 @@
+//! The durable engine handle: the only writer of a database directory.
+//!
+//! Order of handling a client command at slot `S` (spec section 1): slot check, `tick(S)`
+//! (due expiries written and applied first), dedupe (nothing written), then the next lsn,
+//! encode, append, fdatasync, apply. A failed append or sync halts the handle: the outcome
+//! of that write is unknown until the database is reopened, so every later call returns
+//! [`SubmitError::EngineHalted`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::command::{ClientRequest, CommandContext, InternalCommand};
+use crate::command_codec::{client_payload_len, encode_internal, encode_request};
+use crate::config::Config;
+use crate::ids::{LeaseId, Lsn, ResourceId, Slot};
+use crate::recovery::{
+    RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover_with_ops,
+};
+use crate::result::CommandOutcome;
+use crate::snapshot::encode_snapshot;
+use crate::snapshot_file::{SnapshotFileError, write_snapshot_file};
+use crate::state_machine::{
+    LeaseLookupError, LeaseRecord, ResourceRecord, StateDump, StateMachine,
+};
+use crate::wal::{RecordType, begin_frame, finish_frame};
+use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+
+/// Expiries written per group commit inside `tick`.
+const TICK_BATCH: usize = 64;
+
+/// Why a write was not performed (or, for `Io`, why its fate is unknown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubmitError {
+    /// The slot is below the slot of the last applied frame; nothing was written.
+    SlotRegression { request_slot: Slot, last_slot: Slot },
+    /// An earlier append or sync failed; reopen the database.
+    EngineHalted,
+    /// Every lsn has been used; nothing was written.
+    LsnExhausted,
+    /// The request's encoding exceeds `max_wal_payload_bytes`; nothing was written.
+    CommandTooLarge {
+        index: usize,
+        payload_bytes: usize,
+        max: u32,
+    },
+    /// A file operation failed. For WAL appends and syncs the handle is now halted.
+    Io(FileError),
+}
+
+impl fmt::Display for SubmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SlotRegression {
+                request_slot,
+                last_slot,
+            } => {
+                write!(
+                    f,
+                    "slot {request_slot} is below the last applied slot {last_slot}"
+                )
+            }
+            Self::EngineHalted => write!(f, "engine halted after a failed write; reopen it"),
+            Self::LsnExhausted => write!(f, "every lsn has been used"),
+            Self::CommandTooLarge {
+                index,
+                payload_bytes,
+                max,
+            } => write!(
+                f,
+                "request {index} encodes to {payload_bytes} bytes, above max_wal_payload_bytes {max}"
+            ),
+            Self::Io(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for SubmitError {}
+
+/// An open allocdb-core database.
+#[derive(Debug)]
+pub struct AllocEngine {
+    dir: PathBuf,
+    state: StateMachine,
+    wal: WalFile,
+    report: RecoveryReport,
+    halted: bool,
+    frames: Vec<u8>,
+}
+
+impl AllocEngine {
+    /// Opens (recovers) the database in `dir`, which must exist.
+    ///
+    /// # Errors
+    /// Any [`RecoveryError`].
+    pub fn open(dir: &Path, config: Config) -> Result<Self, RecoveryError> {
+        Self::open_with_storage(dir, config, Box::new(RealFileOps))
+    }
+
+    /// Opens the database doing every file write through `ops` (the fault-injection seam).
+    ///
+    /// # Errors
+    /// Any [`RecoveryError`].
+    pub fn open_with_storage(
+        dir: &Path,
+        config: Config,
+        ops: Box<dyn FileOps>,
+    ) -> Result<Self, RecoveryError> {
+        let recovered = recover_with_ops(dir, &config, ops)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            state: recovered.state,
+            wal: recovered.wal,
+            report: recovered.report,
+            halted: false,
+            frames: Vec::new(),
+        })
+    }
+
+    #[must_use]
+    pub fn recovery_report(&self) -> &RecoveryReport {
+        &self.report
+    }
+
+    /// The state machine, for reads and dumps. After a halt it may include the effects of a
+    /// write whose durability is unknown.
+    #[must_use]
+    pub fn state(&self) -> &StateMachine {
+        &self.state
+    }
+
+    #[must_use]
+    pub fn dump(&self) -> StateDump {
+        self.state.dump()
+    }
+
+    #[must_use]
+    pub fn is_halted(&self) -> bool {
+        self.halted
+    }
+
+    #[must_use]
+    pub fn wal_path(&self) -> PathBuf {
+        self.dir.join(WAL_FILE_NAME)
+    }
+
+    #[must_use]
+    pub fn snapshot_path(&self) -> PathBuf {
+        self.dir.join(SNAPSHOT_FILE_NAME)
+    }
+
+    #[must_use]
+    pub fn get_resource(&self, resource_id: ResourceId) -> Option<ResourceRecord> {
+        self.state.get_resource(resource_id)
+    }
+
+    /// # Errors
+    /// `LeaseNotFound` or `LeaseRetired`.
+    pub fn get_lease(&self, lease_id: LeaseId) -> Result<LeaseRecord, LeaseLookupError> {
+        self.state.get_lease(lease_id)
+    }
+
+    /// # Errors
+    /// `LeaseNotFound` or `LeaseRetired`.
+    pub fn lease_members(&self, lease_id: LeaseId) -> Result<Vec<ResourceId>, LeaseLookupError> {
+        self.state.lease_members(lease_id)
+    }
+
+    fn check_ready(&self, request_slot: Slot) -> Result<(), SubmitError> {
+        if self.halted {
+            return Err(SubmitError::EngineHalted);
+        }
+        let last_slot = self.state.last_request_slot();
+        if request_slot < last_slot {
+            return Err(SubmitError::SlotRegression {
+                request_slot,
+                last_slot,
+            });
+        }
+        Ok(())
+    }
+
+    /// The lsn `offset` frames after the last applied one.
+    fn lsn_after(&self, offset: usize) -> Result<Lsn, SubmitError> {
+        (offset as u64)
+            .checked_add(1)
+            .and_then(|step| self.state.last_applied_lsn().get().checked_add(step))
+            .map(Lsn)
+            .ok_or(SubmitError::LsnExhausted)
+    }
+
+    /// Appends the buffered frames and syncs once; any failure halts the handle.
+    fn write_frames(&mut self) -> Result<(), SubmitError> {
+        let written = self.wal.append(&self.frames).and_then(|()| self.wal.sync());
+        self.frames.clear();
+        written.map_err(|error| {
+            self.halted = true;
+            SubmitError::Io(error)
+        })
+    }
+
+    fn buffer_client_frame(&mut self, request: &ClientRequest, ctx: CommandContext) {
+        let start = begin_frame(&mut self.frames);
+        encode_request(request, &mut self.frames);
+        let (lsn, slot) = (ctx.lsn.get(), ctx.request_slot.get());
+        finish_frame(
+            &mut self.frames,
+            start,
+            lsn,
+            slot,
+            RecordType::ClientCommand,
+        );
+    }
+
+    fn check_size(&self, index: usize, request: &ClientRequest) -> Result<(), SubmitError> {
+        let payload_bytes = client_payload_len(&request.command);
+        let max = self.state.config().max_wal_payload_bytes;
+        if payload_bytes > max as usize {
+            return Err(SubmitError::CommandTooLarge {
+                index,
+                payload_bytes,
+                max,
+            });
+        }
+        Ok(())
+    }
+
+    /// Submits one client request at `request_slot`.
+    ///
+    /// # Errors
+    /// `EngineHalted`, `SlotRegression`, `LsnExhausted`, `CommandTooLarge` (nothing written),
+    /// or `Io` (the handle halts).
+    pub fn submit(
+        &mut self,
+        request: &ClientRequest,
+        request_slot: Slot,
+    ) -> Result<CommandOutcome, SubmitError> {
+        self.check_ready(request_slot)?;
+        self.tick(request_slot)?;
+        if let Some(outcome) = self.state.lookup_operation(request, request_slot) {
+            return Ok(outcome);
+        }
+        self.check_size(0, request)?;
+        let ctx = CommandContext {
+            lsn: self.lsn_after(0)?,
+            request_slot,
+        };
+        self.buffer_client_frame(request, ctx);
+        self.write_frames()?;
+        Ok(self.state.apply_client(ctx, request))
+    }
+
+    /// Group commit: the requests are handled in order exactly as if submitted one by one at
+    /// `request_slot` (duplicates inside the batch see earlier outcomes), but all frames are
+    /// appended together and synced once, before any outcome is returned.
+    ///
+    /// # Errors
+    /// As [`Self::submit`]; size and lsn checks cover the whole batch before anything is
+    /// applied. On `Io` the in-memory state may be ahead of the disk; the handle halts.
+    pub fn submit_batch(
+        &mut self,
+        requests: &[ClientRequest],
+        request_slot: Slot,
+    ) -> Result<Vec<CommandOutcome>, SubmitError> {
+        self.check_ready(request_slot)?;
+        self.tick(request_slot)?;
+        for (index, request) in requests.iter().enumerate() {
+            self.check_size(index, request)?;
+        }
+        self.lsn_after(requests.len().saturating_sub(1))?;
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for request in requests {
+            if let Some(outcome) = self.state.lookup_operation(request, request_slot) {
+                outcomes.push(outcome);
+                continue;
+            }
+            let ctx = CommandContext {
+                lsn: self.lsn_after(0)?,
+                request_slot,
+            };
+            self.buffer_client_frame(request, ctx);
+            outcomes.push(self.state.apply_client(ctx, request));
+        }
+        if !self.frames.is_empty() {
+            self.write_frames()?;
+        }
+        Ok(outcomes)
+    }
+
+    /// Writes and applies `commands` as internal frames at `request_slot`, one sync.
+    fn write_internal(
+        &mut self,
+        commands: &[InternalCommand],
+        request_slot: Slot,
+    ) -> Result<Vec<CommandOutcome>, SubmitError> {
+        let first = self.lsn_after(0)?;
+        self.lsn_after(commands.len().saturating_sub(1))?;
+        for (offset, command) in (0_u64..).zip(commands) {
+            let start = begin_frame(&mut self.frames);
+            encode_internal(command, &mut self.frames);
+            let lsn = first.get() + offset;
+            let slot = request_slot.get();
+            finish_frame(
+                &mut self.frames,
+                start,
+                lsn,
+                slot,
+                RecordType::InternalCommand,
+            );
+        }
+        self.write_frames()?;
+        let outcomes = (0_u64..)
+            .zip(commands)
+            .map(|(offset, command)| {
+                let ctx = CommandContext {
+                    lsn: Lsn(first.get() + offset),
+                    request_slot,
+                };
+                self.state.apply_internal(ctx, command)
+            })
+            .collect();
+        Ok(outcomes)
+    }
+
+    /// Advances logical time to `slot`: writes and applies every due `Expire` (deadline
+    /// order, then id order), each its own frame at `slot`. Writes nothing when nothing is
+    /// due. Returns the expiry outcomes.
+    ///
+    /// # Errors
+    /// `EngineHalted`, `SlotRegression`, `LsnExhausted`, or `Io` (the handle halts).
+    pub fn tick(&mut self, slot: Slot) -> Result<Vec<CommandOutcome>, SubmitError> {
+        self.check_ready(slot)?;
+        let mut outcomes = Vec::new();
+        loop {
+            let due = self.state.due_expirations(slot, TICK_BATCH);
+            if due.is_empty() {
+                return Ok(outcomes);
+            }
+            outcomes.extend(self.write_internal(&due, slot)?);
+        }
+    }
+
+    /// Test seam: writes an arbitrary internal command through the WAL (after the slot check
+    /// and `tick`), so that outcomes such as `Noop` are reachable and replayable.
+    ///
+    /// # Errors
+    /// As [`Self::tick`].
+    pub fn submit_internal(
+        &mut self,
+        command: &InternalCommand,
+        request_slot: Slot,
+    ) -> Result<CommandOutcome, SubmitError> {
+        self.check_ready(request_slot)?;
+        self.tick(request_slot)?;
+        let outcomes = self.write_internal(std::slice::from_ref(command), request_slot)?;
+        Ok(outcomes[0])
+    }
+
+    /// Writes a snapshot of the current state, then replaces the WAL with one snapshot marker
+    /// (every applied frame is in the snapshot). Returns the snapshot lsn.
+    ///
+    /// # Errors
+    /// `EngineHalted`; `Io` from the snapshot write (the handle stays usable: the old
+    /// snapshot and WAL are intact) or from the WAL rewrite (the handle halts).
+    pub fn checkpoint(&mut self) -> Result<Lsn, SubmitError> {
+        if self.halted {
+            return Err(SubmitError::EngineHalted);
+        }
+        let bytes = encode_snapshot(&self.state);
+        let path = self.snapshot_path();
+        write_snapshot_file(&path, &bytes, self.wal.ops_mut())
+            .map_err(|SnapshotFileError::Io(error)| SubmitError::Io(error))?;
+        let lsn = self.state.last_applied_lsn();
+        let slot = self.state.last_request_slot();
+        self.frames.clear();
+        let start = begin_frame(&mut self.frames);
+        finish_frame(
+            &mut self.frames,
+            start,
+            lsn.get(),
+            slot.get(),
+            RecordType::SnapshotMarker,
+        );
+        let replaced = self.wal.replace_with(&self.frames);
+        self.frames.clear();
+        replaced.map_err(|error| {
+            self.halted = true;
+            SubmitError::Io(error)
+        })?;
+        Ok(lsn)
+    }
+}
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -1,0 +1,325 @@
+//! Recovery: load the snapshot (if any), scan the WAL, replay every frame above the snapshot
+//! through the same `apply` as live execution, truncate a torn tail, fail closed on anything
+//! else.
+//!
+//! A WAL that starts with a snapshot marker must be paired with a snapshot of exactly that lsn
+//! and slot. Frames must have strictly increasing lsns and non-decreasing slots; frames at or
+//! below the snapshot lsn are skipped, and the first replayed frame must directly follow the
+//! recovered state (no gap). On corruption or any other failure the WAL file is not touched.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::command::CommandContext;
+use crate::command_codec::{DecodeError, decode_internal, decode_request};
+use crate::config::{Config, ConfigError};
+use crate::ids::{Lsn, Slot};
+use crate::snapshot::{SnapshotError, decode_snapshot};
+use crate::snapshot_file::{SnapshotFileError, read_snapshot_file};
+use crate::state_machine::StateMachine;
+use crate::wal::{CorruptionReason, Frame, RecordType, ScanStopReason, scan};
+use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+
+/// The WAL's file name inside a database directory.
+pub const WAL_FILE_NAME: &str = "allocdb.wal";
+/// The snapshot's file name inside a database directory.
+pub const SNAPSHOT_FILE_NAME: &str = "allocdb.snapshot";
+
+/// What recovery found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// The lsn of the loaded snapshot, if there was one.
+    pub snapshot_lsn: Option<Lsn>,
+    /// Frames applied on top of the snapshot (skipped frames and the marker not counted).
+    pub frames_replayed: u64,
+    pub stop_reason: ScanStopReason,
+    /// Bytes cut off a torn tail.
+    pub truncated_bytes: u64,
+}
+
+/// Why a database could not be recovered. The WAL is left as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecoveryError {
+    Config(ConfigError),
+    SnapshotFile(SnapshotFileError),
+    Snapshot(SnapshotError),
+    Wal(FileError),
+    /// A complete frame failed its checks.
+    Corruption {
+        offset: u64,
+        reason: CorruptionReason,
+    },
+    /// The WAL starts with a marker but there is no snapshot: history before it is gone.
+    MarkerWithoutSnapshot {
+        offset: u64,
+        marker_lsn: Lsn,
+    },
+    /// The marker names a different snapshot position than the snapshot file holds.
+    MarkerMismatch {
+        offset: u64,
+        marker_lsn: Lsn,
+        snapshot_lsn: Lsn,
+    },
+    /// A snapshot marker after the first frame.
+    UnexpectedMarker {
+        offset: u64,
+        lsn: Lsn,
+    },
+    NonMonotonicLsn {
+        offset: u64,
+        lsn: Lsn,
+        previous: Lsn,
+    },
+    /// The first frame to replay does not follow the recovered state.
+    LsnGap {
+        offset: u64,
+        lsn: Lsn,
+        expected: Lsn,
+    },
+    SlotRegression {
+        offset: u64,
+        request_slot: Slot,
+        previous: Slot,
+    },
+    Decode {
+        offset: u64,
+        error: DecodeError,
+    },
+}
+
+impl fmt::Display for RecoveryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(error) => write!(f, "invalid config: {error}"),
+            Self::SnapshotFile(error) => write!(f, "{error}"),
+            Self::Snapshot(error) => write!(f, "{error}"),
+            Self::Wal(error) => write!(f, "wal: {error}"),
+            Self::Corruption { offset, reason } => {
+                write!(f, "wal corruption at offset {offset}: {reason}")
+            }
+            Self::MarkerWithoutSnapshot { offset, marker_lsn } => {
+                write!(
+                    f,
+                    "wal marker for lsn {marker_lsn} at offset {offset} has no snapshot"
+                )
+            }
+            Self::MarkerMismatch {
+                offset,
+                marker_lsn,
+                snapshot_lsn,
+            } => write!(
+                f,
+                "wal marker at offset {offset} names lsn {marker_lsn}, snapshot is at {snapshot_lsn}"
+            ),
+            Self::UnexpectedMarker { offset, lsn } => {
+                write!(
+                    f,
+                    "snapshot marker (lsn {lsn}) in the middle of the wal at offset {offset}"
+                )
+            }
+            Self::NonMonotonicLsn {
+                offset,
+                lsn,
+                previous,
+            } => {
+                write!(f, "lsn {lsn} at offset {offset} does not follow {previous}")
+            }
+            Self::LsnGap {
+                offset,
+                lsn,
+                expected,
+            } => {
+                write!(f, "lsn {lsn} at offset {offset}, expected {expected}")
+            }
+            Self::SlotRegression {
+                offset,
+                request_slot,
+                previous,
+            } => {
+                write!(
+                    f,
+                    "slot {request_slot} at offset {offset} is below {previous}"
+                )
+            }
+            Self::Decode { offset, error } => {
+                write!(f, "undecodable frame at offset {offset}: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RecoveryError {}
+
+/// A recovered database: the state, the open WAL (torn tail already cut) and the report.
+#[derive(Debug)]
+pub struct Recovered {
+    pub state: StateMachine,
+    pub wal: WalFile,
+    pub report: RecoveryReport,
+}
+
+/// Recovers the database in `dir` with real file operations.
+///
+/// # Errors
+/// See [`RecoveryError`].
+pub fn recover(dir: &Path, config: &Config) -> Result<Recovered, RecoveryError> {
+    recover_with_ops(dir, config, Box::new(RealFileOps))
+}
+
+/// Recovers the database in `dir`, doing every later file write through `ops`.
+///
+/// # Errors
+/// See [`RecoveryError`].
+pub fn recover_with_ops(
+    dir: &Path,
+    config: &Config,
+    ops: Box<dyn FileOps>,
+) -> Result<Recovered, RecoveryError> {
+    config.validate().map_err(RecoveryError::Config)?;
+    let snapshot_path = dir.join(SNAPSHOT_FILE_NAME);
+    let snapshot = read_snapshot_file(&snapshot_path).map_err(RecoveryError::SnapshotFile)?;
+    let (mut state, snapshot_lsn) = match snapshot {
+        Some(bytes) => {
+            let state = decode_snapshot(&bytes, config).map_err(RecoveryError::Snapshot)?;
+            let lsn = state.last_applied_lsn();
+            (state, Some(lsn))
+        }
+        None => (StateMachine::new(*config), None),
+    };
+    let mut wal = WalFile::open(&dir.join(WAL_FILE_NAME), ops).map_err(RecoveryError::Wal)?;
+    let bytes = wal.read_all().map_err(RecoveryError::Wal)?;
+    let scanned = scan(&bytes, config.max_wal_payload_bytes);
+    let mut replay = Replay {
+        state: &mut state,
+        snapshot_lsn,
+        previous: None,
+        replayed: 0,
+    };
+    for (index, frame) in scanned.frames.iter().enumerate() {
+        replay.frame(index, frame)?;
+    }
+    let frames_replayed = replay.replayed;
+    let truncated_bytes = match scanned.stop {
+        ScanStopReason::CleanEof => 0,
+        ScanStopReason::Corruption { offset, reason } => {
+            return Err(RecoveryError::Corruption { offset, reason });
+        }
+        ScanStopReason::TornTail { .. } => {
+            wal.truncate_to(scanned.valid_len)
+                .map_err(RecoveryError::Wal)?;
+            bytes.len() as u64 - scanned.valid_len
+        }
+    };
+    let report = RecoveryReport {
+        snapshot_lsn,
+        frames_replayed,
+        stop_reason: scanned.stop,
+        truncated_bytes,
+    };
+    Ok(Recovered { state, wal, report })
+}
+
+struct Replay<'a> {
+    state: &'a mut StateMachine,
+    snapshot_lsn: Option<Lsn>,
+    previous: Option<(Lsn, Slot)>,
+    replayed: u64,
+}
+
+impl Replay<'_> {
+    fn marker(&mut self, index: usize, frame: &Frame<'_>) -> Result<(), RecoveryError> {
+        let (offset, marker_lsn) = (frame.offset, Lsn(frame.lsn));
+        if index != 0 {
+            return Err(RecoveryError::UnexpectedMarker {
+                offset,
+                lsn: marker_lsn,
+            });
+        }
+        let Some(snapshot_lsn) = self.snapshot_lsn else {
+            return Err(RecoveryError::MarkerWithoutSnapshot { offset, marker_lsn });
+        };
+        if snapshot_lsn != marker_lsn || Slot(frame.request_slot) != self.state.last_request_slot()
+        {
+            return Err(RecoveryError::MarkerMismatch {
+                offset,
+                marker_lsn,
+                snapshot_lsn,
+            });
+        }
+        if !frame.payload.is_empty() {
+            let error = DecodeError::TrailingBytes {
+                count: frame.payload.len(),
+            };
+            return Err(RecoveryError::Decode { offset, error });
+        }
+        Ok(())
+    }
+
+    fn check_order(&self, frame: &Frame<'_>) -> Result<(), RecoveryError> {
+        let (offset, lsn, slot) = (frame.offset, Lsn(frame.lsn), Slot(frame.request_slot));
+        if let Some((previous_lsn, previous_slot)) = self.previous {
+            if lsn <= previous_lsn {
+                return Err(RecoveryError::NonMonotonicLsn {
+                    offset,
+                    lsn,
+                    previous: previous_lsn,
+                });
+            }
+            if slot < previous_slot {
+                return Err(RecoveryError::SlotRegression {
+                    offset,
+                    request_slot: slot,
+                    previous: previous_slot,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn frame(&mut self, index: usize, frame: &Frame<'_>) -> Result<(), RecoveryError> {
+        self.check_order(frame)?;
+        self.previous = Some((Lsn(frame.lsn), Slot(frame.request_slot)));
+        if frame.record_type == RecordType::SnapshotMarker {
+            return self.marker(index, frame);
+        }
+        let (offset, lsn, slot) = (frame.offset, Lsn(frame.lsn), Slot(frame.request_slot));
+        let applied = self.state.last_applied_lsn();
+        if lsn <= applied {
+            return Ok(());
+        }
+        let expected = Lsn(applied.get() + 1);
+        if lsn != expected {
+            return Err(RecoveryError::LsnGap {
+                offset,
+                lsn,
+                expected,
+            });
+        }
+        let previous = self.state.last_request_slot();
+        if slot < previous {
+            return Err(RecoveryError::SlotRegression {
+                offset,
+                request_slot: slot,
+                previous,
+            });
+        }
+        let ctx = CommandContext {
+            lsn,
+            request_slot: slot,
+        };
+        let decode_error = |error| RecoveryError::Decode { offset, error };
+        if frame.record_type == RecordType::ClientCommand {
+            let request = decode_request(frame.payload).map_err(decode_error)?;
+            self.state.apply_client(ctx, &request);
+        } else {
+            let command = decode_internal(frame.payload).map_err(decode_error)?;
+            self.state.apply_internal(ctx, &command);
+        }
+        self.replayed += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "recovery_tests.rs"]
+pub(crate) mod tests;

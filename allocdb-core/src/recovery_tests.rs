@@ -1,0 +1,395 @@
+use super::*;
+use crate::command::{ClientRequest, Command, InternalCommand};
+use crate::engine::AllocEngine;
+use crate::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId};
+use crate::result::ResultCode;
+use crate::state_machine::{LeaseState, StateDump};
+use crate::wal::encode_frame;
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+/// Real files, no fsync: keeps thousands of recoveries fast; durability is not under test.
+struct NoSync;
+
+impl FileOps for NoSync {
+    fn sync_data(&mut self, _file: &std::fs::File) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Replaces a file's contents without `O_TRUNC` (which frees every block; on a filesystem
+/// mounted with `discard` that costs milliseconds per call).
+fn rewrite(path: &Path, bytes: &[u8]) {
+    use std::io::{Seek, Write};
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(path)
+        .unwrap();
+    file.set_len(bytes.len() as u64).unwrap();
+    file.seek(io::SeekFrom::Start(0)).unwrap();
+    file.write_all(bytes).unwrap();
+}
+
+/// A deterministic mixed workload: creates, reservations (some bundles), activations,
+/// releases, revokes, reclaims and expiries, with time advancing. Returns every outcome.
+pub(crate) fn drive(engine: &mut AllocEngine, steps: u64, seed: u64) -> Vec<ResultCode> {
+    let mut x = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        x >> 33
+    };
+    let mut codes = Vec::new();
+    for step in 0..steps {
+        let slot = Slot(engine.state().last_request_slot().get() + next() % 3);
+        let leases: Vec<(LeaseId, LeaseState, u64)> = engine
+            .dump()
+            .leases
+            .iter()
+            .map(|lease| {
+                (
+                    lease.record.lease_id,
+                    lease.record.state,
+                    lease.record.lease_epoch,
+                )
+            })
+            .collect();
+        let pick = leases
+            .get(usize::try_from(next()).unwrap() % leases.len().max(1))
+            .copied();
+        let resource = |n: u64| ResourceId(u128::from(n % 12));
+        let command = match (next() % 7, pick) {
+            (0, _) | (_, None) => Command::CreateResource {
+                resource_id: resource(next()),
+            },
+            (1 | 2, _) => Command::ReserveBundle {
+                resource_ids: (0..=(next() % 2)).map(|_| resource(next())).collect(),
+                holder_id: HolderId(1),
+                ttl_slots: 1 + next() % 6,
+            },
+            (3, Some((lease_id, _, epoch))) => Command::confirm(lease_id, HolderId(1), epoch),
+            (4, Some((lease_id, _, epoch))) => Command::Release {
+                lease_id,
+                holder_id: HolderId(1),
+                lease_epoch: epoch,
+            },
+            (5, Some((lease_id, ..))) => Command::Revoke { lease_id },
+            (_, Some((lease_id, ..))) => Command::Reclaim { lease_id },
+        };
+        let request = ClientRequest {
+            operation_id: OperationId(u128::from(step % 50 + seed * 1_000)),
+            client_id: ClientId(7),
+            command,
+        };
+        codes.push(engine.submit(&request, slot).unwrap().result_code);
+    }
+    codes
+}
+
+fn config() -> Config {
+    Config::small()
+}
+
+fn wal_path(dir: &Path) -> PathBuf {
+    dir.join(WAL_FILE_NAME)
+}
+
+/// Builds a database of at least `frames` WAL frames and returns the WAL bytes.
+fn build_wal(frames: usize) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = AllocEngine::open(dir.path(), config()).unwrap();
+    for id in 0..12 {
+        engine.submit(&create_request(id), Slot(0)).unwrap();
+    }
+    let mut seed = 3;
+    while engine.state().last_applied_lsn().get() < frames as u64 {
+        drive(&mut engine, 5, seed);
+        seed += 1;
+    }
+    fs::read(wal_path(dir.path())).unwrap()
+}
+
+/// The state after replaying each prefix of the WAL's frames (index k = first k frames).
+fn prefix_dumps(bytes: &[u8]) -> (Vec<u64>, Vec<StateDump>) {
+    let scanned = scan(bytes, u32::MAX);
+    let mut state = StateMachine::new(config());
+    let mut dumps = vec![state.dump()];
+    let mut ends = vec![0];
+    for frame in &scanned.frames {
+        let ctx = CommandContext {
+            lsn: Lsn(frame.lsn),
+            request_slot: Slot(frame.request_slot),
+        };
+        if frame.record_type == RecordType::ClientCommand {
+            state.apply_client(ctx, &decode_request(frame.payload).unwrap());
+        } else {
+            state.apply_internal(ctx, &decode_internal(frame.payload).unwrap());
+        }
+        dumps.push(state.dump());
+        ends.push(frame.offset + frame.encoded_len() as u64);
+    }
+    (ends, dumps)
+}
+
+#[test]
+fn every_cut_recovers_exactly_the_whole_frame_prefix() {
+    let bytes = build_wal(52);
+    let (ends, dumps) = prefix_dumps(&bytes);
+    assert!(ends.len() > 52);
+    let dir = tempfile::tempdir().unwrap();
+    for cut in 0..=bytes.len() {
+        rewrite(&wal_path(dir.path()), &bytes[..cut]);
+        let recovered = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap();
+        let whole = ends.iter().rposition(|end| *end <= cut as u64).unwrap();
+        assert_eq!(recovered.state.dump(), dumps[whole], "cut {cut}");
+        let boundary = ends[whole];
+        let report = recovered.report;
+        assert_eq!(report.frames_replayed, whole as u64);
+        assert_eq!(report.truncated_bytes, cut as u64 - boundary);
+        let expected_stop = if boundary == cut as u64 {
+            ScanStopReason::CleanEof
+        } else {
+            ScanStopReason::TornTail { offset: boundary }
+        };
+        assert_eq!(report.stop_reason, expected_stop, "cut {cut}");
+        assert_eq!(fs::metadata(wal_path(dir.path())).unwrap().len(), boundary);
+    }
+}
+
+#[test]
+fn every_bit_flip_is_corruption_at_the_hit_frame_and_leaves_the_file() {
+    let full = build_wal(21);
+    let (ends, _) = prefix_dumps(&full);
+    let bytes = &full[..usize::try_from(ends[21]).unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    for bit in 0..bytes.len() * 8 {
+        let mut flipped = bytes.to_vec();
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        rewrite(&wal_path(dir.path()), &flipped);
+        let error = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap_err();
+        let hit = ends[ends
+            .iter()
+            .rposition(|end| *end <= (bit / 8) as u64)
+            .unwrap()];
+        assert!(
+            matches!(error, RecoveryError::Corruption { offset, .. } if offset == hit),
+            "bit {bit}: {error}"
+        );
+        assert_eq!(
+            fs::read(wal_path(dir.path())).unwrap(),
+            flipped,
+            "bit {bit}"
+        );
+    }
+}
+
+/// lsn, slot, record type, payload.
+type RawFrame = (u64, u64, RecordType, Vec<u8>);
+
+fn frame_bytes(frames: &[RawFrame]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for (lsn, slot, record_type, payload) in frames {
+        encode_frame(&mut bytes, *lsn, *slot, *record_type, payload);
+    }
+    bytes
+}
+
+fn create_request(id: u128) -> ClientRequest {
+    ClientRequest {
+        operation_id: OperationId(id),
+        client_id: ClientId(1),
+        command: Command::CreateResource {
+            resource_id: ResourceId(id),
+        },
+    }
+}
+
+fn create_payload(id: u128) -> Vec<u8> {
+    let mut payload = Vec::new();
+    crate::command_codec::encode_request(&create_request(id), &mut payload);
+    payload
+}
+
+fn recover_bytes(bytes: &[u8]) -> (Result<Recovered, RecoveryError>, Vec<u8>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(wal_path(dir.path()), bytes).unwrap();
+    let result = recover(dir.path(), &config());
+    let after = fs::read(wal_path(dir.path())).unwrap();
+    (result, after, dir)
+}
+
+#[test]
+fn ordering_errors_fail_closed_and_leave_the_file() {
+    use RecordType::ClientCommand as C;
+    let cases: Vec<(Vec<RawFrame>, RecoveryError)> = vec![
+        (
+            vec![(1, 5, C, create_payload(1)), (1, 5, C, create_payload(2))],
+            RecoveryError::NonMonotonicLsn {
+                offset: 85,
+                lsn: Lsn(1),
+                previous: Lsn(1),
+            },
+        ),
+        (
+            vec![(1, 5, C, create_payload(1)), (2, 4, C, create_payload(2))],
+            RecoveryError::SlotRegression {
+                offset: 85,
+                request_slot: Slot(4),
+                previous: Slot(5),
+            },
+        ),
+        (
+            vec![(2, 5, C, create_payload(1))],
+            RecoveryError::LsnGap {
+                offset: 0,
+                lsn: Lsn(2),
+                expected: Lsn(1),
+            },
+        ),
+        (
+            vec![(1, 5, C, vec![1, 2, 3])],
+            RecoveryError::Decode {
+                offset: 0,
+                error: DecodeError::Truncated {
+                    field: "operation_id",
+                    needed: 16,
+                    remaining: 2,
+                },
+            },
+        ),
+        (
+            vec![(1, 5, RecordType::InternalCommand, create_payload(1))],
+            RecoveryError::Decode {
+                offset: 0,
+                error: DecodeError::TrailingBytes { count: 24 },
+            },
+        ),
+        (
+            vec![(0, 0, RecordType::SnapshotMarker, vec![])],
+            RecoveryError::MarkerWithoutSnapshot {
+                offset: 0,
+                marker_lsn: Lsn(0),
+            },
+        ),
+        (
+            vec![
+                (1, 5, C, create_payload(1)),
+                (2, 5, RecordType::SnapshotMarker, vec![]),
+            ],
+            RecoveryError::UnexpectedMarker {
+                offset: 85,
+                lsn: Lsn(2),
+            },
+        ),
+    ];
+    for (frames, expected) in cases {
+        let bytes = frame_bytes(&frames);
+        let (result, after, _dir) = recover_bytes(&bytes);
+        assert_eq!(result.unwrap_err(), expected);
+        assert_eq!(after, bytes);
+        assert!(!expected.to_string().is_empty());
+    }
+}
+
+#[test]
+fn marker_must_match_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = AllocEngine::open(dir.path(), config()).unwrap();
+    drive(&mut engine, 10, 1);
+    let lsn = engine.checkpoint().unwrap();
+    let dump = engine.dump();
+    drop(engine);
+    let recovered = recover(dir.path(), &config()).unwrap();
+    assert_eq!(recovered.state.dump(), dump);
+    assert_eq!(recovered.report.snapshot_lsn, Some(lsn));
+    assert_eq!(recovered.report.frames_replayed, 0);
+    drop(recovered);
+    let slot = dump.last_request_slot.get();
+    let wrong = frame_bytes(&[(lsn.get() - 1, slot, RecordType::SnapshotMarker, vec![])]);
+    fs::write(wal_path(dir.path()), &wrong).unwrap();
+    assert_eq!(
+        recover(dir.path(), &config()).unwrap_err(),
+        RecoveryError::MarkerMismatch {
+            offset: 0,
+            marker_lsn: Lsn(lsn.get() - 1),
+            snapshot_lsn: lsn
+        }
+    );
+    let payload = frame_bytes(&[(lsn.get(), slot, RecordType::SnapshotMarker, vec![0])]);
+    fs::write(wal_path(dir.path()), &payload).unwrap();
+    assert!(matches!(
+        recover(dir.path(), &config()),
+        Err(RecoveryError::Decode { offset: 0, .. })
+    ));
+}
+
+#[test]
+fn snapshot_with_the_old_wal_skips_covered_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = AllocEngine::open(dir.path(), config()).unwrap();
+    drive(&mut engine, 20, 2);
+    let old_wal = fs::read(wal_path(dir.path())).unwrap();
+    let at_snapshot = engine.checkpoint().unwrap();
+    drive(&mut engine, 5, 2);
+    let dump = engine.dump();
+    let tail: Vec<u8> = fs::read(wal_path(dir.path())).unwrap()[35..].to_vec();
+    drop(engine);
+    // A crash between the snapshot write and the WAL rewrite: old WAL plus the new frames.
+    let mut crashed = old_wal;
+    crashed.extend_from_slice(&tail);
+    fs::write(wal_path(dir.path()), &crashed).unwrap();
+    let recovered = recover(dir.path(), &config()).unwrap();
+    assert_eq!(recovered.state.dump(), dump);
+    assert_eq!(recovered.report.snapshot_lsn, Some(at_snapshot));
+    assert_eq!(
+        recovered.report.frames_replayed,
+        dump.last_applied_lsn.get() - at_snapshot.get()
+    );
+}
+
+#[test]
+fn bad_config_and_bad_snapshot_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad = config();
+    bad.max_leases = 0;
+    assert_eq!(
+        recover(dir.path(), &bad).unwrap_err(),
+        RecoveryError::Config(ConfigError::Zero {
+            field: "max_leases"
+        })
+    );
+    fs::write(dir.path().join(SNAPSHOT_FILE_NAME), b"nope").unwrap();
+    assert!(matches!(
+        recover(dir.path(), &config()),
+        Err(RecoveryError::Snapshot(_))
+    ));
+    let missing = dir.path().join("missing");
+    assert!(matches!(
+        recover(&missing, &config()),
+        Err(RecoveryError::Wal(_))
+    ));
+}
+
+#[test]
+fn expire_noop_frames_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = AllocEngine::open(dir.path(), config()).unwrap();
+    let noop = InternalCommand::Expire {
+        lease_id: LeaseId(9),
+        deadline_slot: Slot(1),
+    };
+    let outcome = engine.submit_internal(&noop, Slot(3)).unwrap();
+    assert_eq!(outcome.result_code, ResultCode::Noop);
+    drop(engine);
+    let recovered = recover(dir.path(), &config()).unwrap();
+    assert_eq!(recovered.state.last_applied_lsn(), Lsn(1));
+    assert_eq!(recovered.state.last_request_slot(), Slot(3));
+}
