@@ -6,9 +6,9 @@
 //! so the front of the queue is always the next entry to retire and each pop is O(1).
 //!
 //! The queue knows keys and slots only; it never interprets what a key names. Capacity is fixed
-//! at construction: `push` on a full queue returns [`RetireQueueError::Full`], never grows.
+//! at construction: the entries live in a ring allocated once, and `push` on a full queue returns
+//! [`RetireQueueError::Full`]; nothing ever grows.
 
-use std::collections::VecDeque;
 use std::fmt;
 
 /// One queued retirement: `key` may be removed once the current slot is past
@@ -52,8 +52,10 @@ impl std::error::Error for RetireQueueError {}
 /// Bounded FIFO of retirements in slot order.
 #[derive(Clone, Debug)]
 pub struct RetireQueue<K> {
-    entries: VecDeque<RetireEntry<K>>,
-    capacity: usize,
+    /// The ring, allocated once: the `i`-th oldest entry lives at `(head + i) % capacity`.
+    slots: Box<[Option<RetireEntry<K>>]>,
+    head: usize,
+    len: usize,
 }
 
 impl<K: Copy> RetireQueue<K> {
@@ -62,37 +64,46 @@ impl<K: Copy> RetireQueue<K> {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: VecDeque::with_capacity(capacity),
-            capacity,
+            slots: vec![None; capacity].into_boxed_slice(),
+            head: 0,
+            len: 0,
         }
     }
 
     /// The configured maximum number of entries.
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.slots.len()
     }
 
     /// The number of entries the backing storage can hold without reallocating (for
     /// boundedness checks: it must not change after construction).
     #[must_use]
     pub fn allocated_capacity(&self) -> usize {
-        self.entries.capacity()
+        self.slots.len()
     }
 
     #[must_use]
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     #[must_use]
     pub fn is_full(&self) -> bool {
-        self.entries.len() >= self.capacity
+        self.len >= self.slots.len()
+    }
+
+    /// The `index`-th oldest entry (`index < len`).
+    fn nth(&self, index: usize) -> Option<RetireEntry<K>> {
+        if index >= self.len {
+            return None;
+        }
+        self.slots[(self.head + index) % self.slots.len()]
     }
 
     /// Queues `key` for retirement after `retire_after_slot`.
@@ -101,7 +112,7 @@ impl<K: Copy> RetireQueue<K> {
     /// [`RetireQueueError::Full`] when the queue holds `capacity` entries;
     /// [`RetireQueueError::OutOfOrder`] when `retire_after_slot` is below the newest entry's.
     pub fn push(&mut self, key: K, retire_after_slot: u64) -> Result<(), RetireQueueError> {
-        if let Some(newest) = self.entries.back()
+        if let Some(newest) = self.len.checked_sub(1).and_then(|last| self.nth(last))
             && retire_after_slot < newest.retire_after_slot
         {
             return Err(RetireQueueError::OutOfOrder {
@@ -111,34 +122,40 @@ impl<K: Copy> RetireQueue<K> {
         }
         if self.is_full() {
             return Err(RetireQueueError::Full {
-                capacity: self.capacity,
+                capacity: self.capacity(),
             });
         }
-        self.entries.push_back(RetireEntry {
+        let tail = (self.head + self.len) % self.slots.len();
+        self.slots[tail] = Some(RetireEntry {
             key,
             retire_after_slot,
         });
+        self.len += 1;
         Ok(())
     }
 
     /// The oldest entry, if any.
     #[must_use]
     pub fn front(&self) -> Option<RetireEntry<K>> {
-        self.entries.front().copied()
+        self.nth(0)
     }
 
     /// Pops the oldest entry if its window has passed at `current_slot`, that is when
     /// `retire_after_slot < current_slot`. Returns `None` when nothing is due. O(1).
     pub fn pop_due(&mut self, current_slot: u64) -> Option<RetireEntry<K>> {
-        match self.entries.front() {
-            Some(entry) if entry.retire_after_slot < current_slot => self.entries.pop_front(),
-            _ => None,
+        let entry = self.front()?;
+        if entry.retire_after_slot >= current_slot {
+            return None;
         }
+        self.slots[self.head] = None;
+        self.head = (self.head + 1) % self.slots.len();
+        self.len -= 1;
+        Some(entry)
     }
 
     /// All entries, oldest first (slot order), for snapshots.
     pub fn iter(&self) -> impl Iterator<Item = RetireEntry<K>> + '_ {
-        self.entries.iter().copied()
+        (0..self.len).filter_map(|index| self.nth(index))
     }
 
     /// Checks that entries are in non-decreasing slot order and within capacity.
@@ -146,13 +163,13 @@ impl<K: Copy> RetireQueue<K> {
     /// # Errors
     /// The first violation found.
     pub fn validate(&self) -> Result<(), RetireQueueError> {
-        if self.entries.len() > self.capacity {
+        if self.len > self.capacity() || self.iter().count() != self.len {
             return Err(RetireQueueError::Full {
-                capacity: self.capacity,
+                capacity: self.capacity(),
             });
         }
         let mut newest_slot = 0;
-        for entry in &self.entries {
+        for entry in self.iter() {
             if entry.retire_after_slot < newest_slot {
                 return Err(RetireQueueError::OutOfOrder {
                     retire_after_slot: entry.retire_after_slot,
@@ -280,6 +297,26 @@ mod tests {
         }
         assert_eq!(queue.allocated_capacity(), reserved);
         assert_eq!(queue.capacity(), 8);
+        queue.assert_valid();
+    }
+
+    #[test]
+    fn order_survives_wrapping_around_the_ring() {
+        let mut queue = RetireQueue::new(3);
+        for slot in 0..3_u64 {
+            queue.push(slot, slot).unwrap();
+        }
+        assert_eq!(queue.pop_due(2).map(|entry| entry.key), Some(0));
+        assert_eq!(queue.pop_due(2).map(|entry| entry.key), Some(1));
+        queue.push(3, 3).unwrap();
+        queue.push(4, 4).unwrap();
+        let keys: Vec<u64> = queue.iter().map(|entry| entry.key).collect();
+        assert_eq!(keys, [2, 3, 4]);
+        assert!(queue.is_full());
+        assert_eq!(
+            queue.push(5, 5),
+            Err(RetireQueueError::Full { capacity: 3 })
+        );
         queue.assert_valid();
     }
 
