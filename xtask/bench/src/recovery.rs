@@ -28,6 +28,9 @@ pub struct RecoveryReport {
     /// `wal::scan` over the WAL bytes in memory.
     pub scan: Timing,
     pub scan_mb_per_second: f64,
+    /// `wal::read_frame` over the bytes without collecting frames (decode and checksums only).
+    pub frame_loop: Timing,
+    pub frame_loop_mb_per_second: f64,
     /// `crc32c::crc32c` over the same bytes.
     pub crc32c: Timing,
     pub crc32c_mb_per_second: f64,
@@ -101,7 +104,7 @@ pub fn recovery<S: Subject>(
         ));
     }
     let bytes = std::fs::read(dir.join(S::wal_file_name())).map_err(|error| error.to_string())?;
-    let (scan, crc) = scan_and_crc::<S>(&bytes, commands, config, runs, failures);
+    let [scan, frame_loop, crc] = scan_and_crc::<S>(&bytes, commands, config, runs, failures);
     let replay = Timing::from_runs(replay_runs);
     let report = RecoveryReport {
         commands,
@@ -113,38 +116,43 @@ pub fn recovery<S: Subject>(
         crc32c_mb_per_second: crc.rate(wal_bytes as f64 / MB),
         scan_to_crc32c_ratio: scan.median_seconds / crc.median_seconds,
         scan,
+        frame_loop_mb_per_second: frame_loop.rate(wal_bytes as f64 / MB),
+        frame_loop,
         crc32c: crc,
     };
     Ok((report, handle))
 }
 
+/// The scan, the frame loop and the plain CRC32C pass, interleaved in each run.
 fn scan_and_crc<S: Subject>(
     bytes: &[u8],
     commands: u64,
     config: S::Config,
     runs: usize,
     failures: &mut Vec<String>,
-) -> (Timing, Timing) {
+) -> [Timing; 3] {
     let max = S::max_wal_payload_bytes(config);
-    let (mut scan_runs, mut crc_runs) = (Vec::new(), Vec::new());
-    let mut scanned = (0, false);
+    let mut seconds = [Vec::new(), Vec::new(), Vec::new()];
+    let expected = usize::try_from(commands).unwrap_or(usize::MAX);
+    let mut found = Vec::new();
     for _ in 0..runs {
-        let (seconds, result) = time(|| S::scan(std::hint::black_box(bytes), max));
-        scan_runs.push(seconds);
-        scanned = result;
-        let (seconds, crc) = time(|| crc32c::crc32c(std::hint::black_box(bytes)));
+        let (run, (frames, clean)) = time(|| S::scan(std::hint::black_box(bytes), max));
+        seconds[0].push(run);
+        found.push((frames, clean));
+        let (run, frames) = time(|| S::read_frames(std::hint::black_box(bytes), max));
+        seconds[1].push(run);
+        found.push((frames, true));
+        let (run, crc) = time(|| crc32c::crc32c(std::hint::black_box(bytes)));
         std::hint::black_box(crc);
-        crc_runs.push(seconds);
+        seconds[2].push(run);
     }
-    if scanned != (usize::try_from(commands).unwrap_or(usize::MAX), true) {
+    if let Some((frames, clean)) = found.iter().find(|&&found| found != (expected, true)) {
         failures.push(format!(
-            "{} scan found {} frames (clean end: {}), expected {commands}",
-            S::NAME,
-            scanned.0,
-            scanned.1
+            "{} scan found {frames} frames (clean end: {clean}), expected {commands}",
+            S::NAME
         ));
     }
-    (Timing::from_runs(scan_runs), Timing::from_runs(crc_runs))
+    seconds.map(Timing::from_runs)
 }
 
 /// Snapshot encode/decode in memory, then `checkpoint` and `open` on disk, `runs` times each.

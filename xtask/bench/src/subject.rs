@@ -73,6 +73,9 @@ pub trait Subject {
     /// The WAL scan alone (frame decode, both checksums, borrowed payloads): the number of
     /// frames and whether the scan ended cleanly.
     fn scan(bytes: &[u8], max_payload_bytes: u32) -> (usize, bool);
+    /// `wal::read_frame` from start to end without collecting the frames: the decode and
+    /// checksum work of the scan alone. Returns the number of frames.
+    fn read_frames(bytes: &[u8], max_payload_bytes: u32) -> usize;
     fn encode_snapshot(state: &Self::State) -> Vec<u8>;
     /// # Errors
     /// The snapshot error, as text.
@@ -175,6 +178,17 @@ macro_rules! common_methods {
             let scanned = $krate::wal::scan(bytes, max_payload_bytes);
             let clean = scanned.stop == $krate::wal::ScanStopReason::CleanEof;
             (scanned.frames.len(), clean)
+        }
+
+        fn read_frames(bytes: &[u8], max_payload_bytes: u32) -> usize {
+            let (mut offset, mut frames) = (0, 0);
+            while let $krate::wal::FrameRead::Frame(frame) =
+                $krate::wal::read_frame(bytes, offset, max_payload_bytes)
+            {
+                offset += frame.encoded_len();
+                frames += 1;
+            }
+            frames
         }
 
         fn encode_snapshot(state: &Self::State) -> Vec<u8> {
