@@ -19,11 +19,13 @@ pub mod recovery;
 pub mod result;
 pub mod retire_queue;
 pub mod snapshot;
+mod snapshot_decode;
 pub mod snapshot_file;
 pub mod state_machine;
 mod state_machine_commands;
 mod state_machine_index;
 pub mod state_machine_invariants;
+mod state_machine_records;
 pub mod wal;
 pub mod wal_file;
 

@@ -1,6 +1,8 @@
 use super::*;
 use crate::command::{ClientRequest, Command, CommandContext, InternalCommand};
+use crate::config::Config;
 use crate::ids::ClientId;
+use crate::ids::{HolderId, Lsn, OperationId, Slot};
 use proptest::prelude::*;
 
 /// A state with every kind of record: resources in every state, leases in several states
