@@ -34,6 +34,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Status> {
         ("--out", &args.out),
         ("--corpus", &args.corpus),
         ("--scratch", &args.scratch),
+        ("--jscpd", &args.jscpd),
     ];
     for (flag, path) in paths {
         if let Some(path) = path {

@@ -54,6 +54,9 @@ pub struct BenchArgs {
     /// An already vendored corpus folder (default: vendor `xtask/bench-corpus`).
     #[arg(long, value_name = "DIR")]
     pub corpus: Option<PathBuf>,
+    /// The jscpd binary to compare with on the corpus (default: `jscpd` on `PATH`, if any).
+    #[arg(long, value_name = "PATH")]
+    pub jscpd: Option<PathBuf>,
     /// Where databases, WAL files and the vendored corpus go (default: the temporary folder).
     #[arg(long, value_name = "DIR")]
     pub scratch: Option<PathBuf>,

@@ -87,6 +87,9 @@ struct Args {
     /// An already vendored corpus (default: vendor `xtask/bench-corpus` into the scratch folder).
     #[arg(long, value_name = "DIR")]
     corpus: Option<PathBuf>,
+    /// The jscpd binary to compare with on the corpus (default: `jscpd` on `PATH`, if any).
+    #[arg(long, value_name = "PATH")]
+    jscpd: Option<PathBuf>,
     /// Where databases, WAL files and the corpus go (default: the system temporary folder).
     #[arg(long, value_name = "DIR")]
     scratch: Option<PathBuf>,
@@ -241,7 +244,9 @@ fn run_sections(
         }
         if corpus {
             let vendored = corpus::materialize(root, args.corpus.as_deref(), base)?;
-            let measured = tooling::corpus(&xtask, root, &vendored, scratch, report.runs)?;
+            let jscpd = tooling::jscpd_binary(args.jscpd.as_deref());
+            let tools = (xtask.as_path(), jscpd.as_deref());
+            let measured = tooling::corpus(tools, root, &vendored, scratch, report.runs)?;
             report.corpus = Some(measured);
         }
     }

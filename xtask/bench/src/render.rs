@@ -6,7 +6,7 @@ use crate::Report;
 use crate::engines::EngineReport;
 use crate::recovery::RecoveryReport;
 use crate::targets::thousands;
-use crate::tooling::ToolReport;
+use crate::tooling::{CorpusReport, ToolReport};
 
 fn ms(seconds: f64) -> String {
     format!("{:.2} ms", seconds * 1000.0)
@@ -80,7 +80,7 @@ fn tool_line(out: &mut String, tool: &ToolReport) {
     };
     let _ = writeln!(
         out,
-        "  {:<10} {:<14} {:>4} roots {:>10} lines  wall {:>8}  cpu {:>8}  peak {:>10}  per 1M lines: {} / {}",
+        "  {:<10} {:<20} {:>4} roots {:>10} lines  wall {:>8}  cpu {:>8}  peak {:>10}  per 1M lines: {} / {}",
         tool.tool,
         tool.target,
         tool.roots,
@@ -92,6 +92,40 @@ fn tool_line(out: &mut String, tool: &ToolReport) {
         optional(tool.wall_seconds_per_million_lines, " s"),
         optional(tool.peak_rss_mib_per_million_lines, " MiB"),
     );
+}
+
+fn corpus_lines(out: &mut String, corpus: &CorpusReport) {
+    for tool in &corpus.parts {
+        tool_line(out, tool);
+    }
+    for tool in &corpus.jscpd {
+        tool_line(out, tool);
+    }
+    for ratio in &corpus.jscpd_ratios {
+        let _ = writeln!(
+            out,
+            "  jscpd {} / dup-report: wall {:.2}x, peak memory {}",
+            ratio.mode,
+            ratio.wall,
+            ratio
+                .peak_rss
+                .map_or("-".into(), |ratio| format!("{ratio:.2}x")),
+        );
+    }
+    if let Some(scaling) = &corpus.scaling {
+        let _ = writeln!(
+            out,
+            "  full / quarter: lines {:.2}x, wall {:.2}x, cpu {}, peak memory {}",
+            scaling.lines,
+            scaling.wall,
+            scaling
+                .cpu
+                .map_or("-".into(), |ratio| format!("{ratio:.2}x")),
+            scaling
+                .peak_rss
+                .map_or("-".into(), |ratio| format!("{ratio:.2}x")),
+        );
+    }
 }
 
 /// The whole report as text.
@@ -125,23 +159,7 @@ pub fn human(report: &Report) -> String {
         tool_line(&mut out, tool);
     }
     if let Some(corpus) = &report.corpus {
-        for tool in &corpus.parts {
-            tool_line(&mut out, tool);
-        }
-        if let Some(scaling) = &corpus.scaling {
-            let _ = writeln!(
-                out,
-                "  full / quarter: lines {:.2}x, wall {:.2}x, cpu {}, peak memory {}",
-                scaling.lines,
-                scaling.wall,
-                scaling
-                    .cpu
-                    .map_or("-".into(), |ratio| format!("{ratio:.2}x")),
-                scaling
-                    .peak_rss
-                    .map_or("-".into(), |ratio| format!("{ratio:.2}x")),
-            );
-        }
+        corpus_lines(&mut out, corpus);
     }
     if !report.targets.is_empty() {
         let _ = writeln!(out, "\ntargets (goals, not assertions)");

@@ -36,9 +36,21 @@ pub struct CorpusReport {
     pub path: String,
     pub crates: usize,
     pub parts: Vec<ToolReport>,
+    /// jscpd on the whole corpus in the same run (exact, then `--ignore-identifiers
+    /// --ignore-literals`), when it is installed; `lines` are dup-report's.
+    pub jscpd: Vec<ToolReport>,
+    /// jscpd's wall time and peak memory over dup-report's, on the whole corpus.
+    pub jscpd_ratios: Vec<PeerRatio>,
     /// Wall time and peak memory of the full corpus over the quarter, next to the ratio of
     /// their lines (linear growth: the three ratios agree).
     pub scaling: Option<Scaling>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerRatio {
+    pub mode: String,
+    pub wall: f64,
+    pub peak_rss: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -67,8 +79,12 @@ pub fn measure(
         measured.push(child::run(xtask, args, cwd, scratch)?);
     }
     let last = measured.last().expect("runs is at least 1");
-    let json: serde_json::Value = serde_json::from_slice(&last.stdout)
-        .map_err(|error| format!("{tool} printed no JSON: {error}"))?;
+    let json: serde_json::Value = if tool == "jscpd" {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&last.stdout)
+            .map_err(|error| format!("{tool} printed no JSON: {error}"))?
+    };
     let count = |key: &str| json.get(key).and_then(serde_json::Value::as_u64);
     let findings = json
         .get(if tool == "contract" {
@@ -145,7 +161,7 @@ pub fn repository(
 /// # Errors
 /// A tool could not be run.
 pub fn corpus(
-    xtask: &Path,
+    (xtask, jscpd): (&Path, Option<&Path>),
     root: &Path,
     corpus: &Corpus,
     scratch: &Path,
@@ -173,11 +189,95 @@ pub fn corpus(
         (Some(first), Some(last)) if parts.len() > 1 => Some(scaling(first, last)),
         _ => None,
     };
+    let mut peers = Vec::new();
+    if let (Some(jscpd), Some(full)) = (jscpd, parts.last()) {
+        peers = run_jscpd(jscpd, corpus, full, (root, scratch, runs))?;
+    }
+    let jscpd_ratios = match parts.last() {
+        Some(full) => peers
+            .iter()
+            .map(|peer| PeerRatio {
+                mode: peer.target.clone(),
+                wall: peer.wall.median_seconds / full.wall.median_seconds,
+                peak_rss: peer
+                    .peak_rss_mib
+                    .zip(full.peak_rss_mib)
+                    .map(|(peer, full)| peer / full),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(CorpusReport {
         path: corpus.path.display().to_string(),
         crates: corpus.crates.len(),
         parts,
+        jscpd: peers,
+        jscpd_ratios,
         scaling,
+    })
+}
+
+/// jscpd on every crate of the corpus: exact matching, then `renamed`: with identifiers and
+/// literals ignored (its closest mode to dup-report's renamed clones). Files of any size are read
+/// (`-z`), as dup-report reads them.
+fn run_jscpd(
+    jscpd: &Path,
+    corpus: &Corpus,
+    full: &ToolReport,
+    context: (&Path, &Path, usize),
+) -> Result<Vec<ToolReport>, String> {
+    let modes: [(&str, &[&str]); 2] = [
+        ("exact", &[]),
+        (
+            "ignore identifiers and literals",
+            &["--ignore-identifiers", "--ignore-literals"],
+        ),
+    ];
+    let mut reports = Vec::new();
+    for (mode, flags) in modes {
+        eprintln!("bench: tooling: jscpd ({mode}) on the whole corpus");
+        let mut args = strings(&[
+            "--format",
+            "rust",
+            "--min-lines",
+            "6",
+            "--reporters",
+            "silent",
+            "--no-gitignore",
+            "-z",
+            "1gb",
+        ]);
+        args.extend(strings(flags));
+        args.extend(
+            corpus
+                .crates
+                .iter()
+                .map(|krate| krate.path.display().to_string()),
+        );
+        let target = format!("corpus full {mode}");
+        let mut report = measure("jscpd", target, corpus.crates.len(), jscpd, &args, context)?;
+        report.lines = full.lines;
+        if let Some(lines) = full.lines.filter(|&lines| lines > 0) {
+            let per_million = 1_000_000.0 / lines as f64;
+            report.wall_seconds_per_million_lines = Some(report.wall.median_seconds * per_million);
+            report.peak_rss_mib_per_million_lines =
+                report.peak_rss_mib.map(|mib| mib * per_million);
+        }
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+/// The jscpd binary: `--jscpd`, else `jscpd` on `PATH`, else none (the comparison is skipped).
+#[must_use]
+pub fn jscpd_binary(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_path_buf());
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("jscpd"))
+            .find(|candidate| candidate.is_file())
     })
 }
 
