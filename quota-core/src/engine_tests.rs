@@ -285,3 +285,30 @@ fn submit_errors_display() {
         assert!(!error.to_string().is_empty());
     }
 }
+
+#[test]
+fn a_second_checkpoint_cut_before_the_wal_rewrite_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut engine, faults) = faulty(dir.path());
+    engine.submit(&create(1, 1, 10, 10, 0), Slot(1)).unwrap();
+    assert_eq!(engine.checkpoint().unwrap(), Lsn(1));
+    engine.submit(&debit(2, 1, 1), Slot(2)).unwrap();
+    engine.submit(&debit(3, 1, 2), Slot(3)).unwrap();
+    // The new snapshot lands; the WAL, which starts with the first checkpoint's marker, does
+    // not get rewritten (the crash window the spec says recovers).
+    faults.fail_nth_write(2);
+    assert!(matches!(engine.checkpoint(), Err(SubmitError::Io(_))));
+    let dump = engine.dump();
+    drop(engine);
+    let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
+    assert_eq!(engine.dump(), dump);
+    assert_eq!(engine.recovery_report().snapshot_lsn, Some(Lsn(3)));
+    assert_eq!(engine.recovery_report().frames_replayed, 0);
+    engine.submit(&debit(4, 1, 3), Slot(4)).unwrap();
+    let dump = engine.dump();
+    drop(engine);
+    assert_eq!(
+        QuotaEngine::open(dir.path(), config()).unwrap().dump(),
+        dump
+    );
+}

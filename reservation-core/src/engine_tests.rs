@@ -382,3 +382,26 @@ fn a_torn_tail_is_cut_on_open() {
     assert_eq!(report.truncated_bytes, 3);
     assert_eq!(fs::metadata(&wal).unwrap().len(), len);
 }
+
+#[test]
+fn a_second_checkpoint_cut_before_the_wal_rewrite_still_opens() {
+    let (dir, faults, mut engine) = faulty_engine();
+    assert_eq!(engine.checkpoint().unwrap(), Lsn(1));
+    engine.submit(&request(2, place(1, 3, 5)), Slot(1)).unwrap();
+    engine.submit(&request(3, place(2, 4, 5)), Slot(2)).unwrap();
+    // The new snapshot lands; the WAL, which starts with the first checkpoint's marker, does
+    // not get rewritten (the crash window the spec says recovers).
+    faults.fail_nth_write(2);
+    assert!(matches!(engine.checkpoint(), Err(SubmitError::Io(_))));
+    let dump = engine.dump();
+    drop(engine);
+    let mut engine = ReservationEngine::open(dir.path(), config()).unwrap();
+    assert_eq!(engine.dump(), dump);
+    assert_eq!(engine.recovery_report().snapshot_lsn, Some(Lsn(3)));
+    assert_eq!(engine.recovery_report().frames_replayed, 0);
+    engine.submit(&request(4, place(3, 1, 5)), Slot(3)).unwrap();
+    let dump = engine.dump();
+    drop(engine);
+    let reopened = ReservationEngine::open(dir.path(), config()).unwrap();
+    assert_eq!(reopened.dump(), dump);
+}
