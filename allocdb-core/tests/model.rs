@@ -20,12 +20,12 @@ fn config() -> Config {
     Config {
         shard_id: 2,
         max_resources: 6,
-        max_leases: 4,
-        max_lease_members: 5,
+        max_leases: 3,
+        max_lease_members: 4,
         max_bundle_size: 3,
-        max_operations: 6,
+        max_operations: 12,
         max_ttl_slots: 4,
-        max_client_retry_window_slots: 3,
+        max_client_retry_window_slots: 2,
         lease_history_window_slots: 2,
         max_expiration_bucket_len: 1,
         max_wal_payload_bytes: 512,
@@ -63,10 +63,18 @@ enum Op {
     JumpToEnd(u8),
 }
 
+/// Mostly small bundles of resources that can exist; sometimes empty, repeated or too long.
+fn member_ids() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        8 => proptest::collection::vec(0_u8..6, 1..=2),
+        1 => proptest::collection::vec(0_u8..8, 0..=4),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0_u8..8).prop_map(Op::Create),
-        6 => (proptest::collection::vec(0_u8..8, 0..=4), 0_u8..2, 0_u64..=5)
+        6 => (member_ids(), 0_u8..2, prop_oneof![6 => 1_u64..=4, 1 => 0_u64..=5])
             .prop_map(|(ids, holder, ttl)| Op::Reserve { ids, holder, ttl }),
         3 => (any::<u8>(), prop_oneof![5 => Just(0_u8), 1 => Just(1_u8)], prop_oneof![6 => Just(0_u8), 1 => 1_u8..3])
             .prop_map(|(pick, holder, epoch_delta)| Op::Activate { pick, holder, epoch_delta }),
@@ -75,11 +83,11 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<u8>().prop_map(Op::Revoke),
         2 => any::<u8>().prop_map(Op::Reclaim),
         1 => (any::<u8>(), 0_u8..2).prop_map(|(pick, deadline_delta)| Op::Expire { pick, deadline_delta }),
-        4 => (0_u8..3).prop_map(Op::Advance),
+        8 => (0_u8..4).prop_map(Op::Advance),
         1 => Just(Op::Tick),
         2 => any::<u8>().prop_map(Op::Retry),
         1 => any::<u8>().prop_map(Op::Conflict),
-        1 => (0_u8..4).prop_map(Op::JumpToEnd),
+        1 => (0_u8..2).prop_map(Op::JumpToEnd),
     ]
 }
 
@@ -183,14 +191,19 @@ fn run(ops: &[Op]) -> Result<BTreeSet<ResultCode>, TestCaseError> {
         leases: Vec::new(),
     };
     let mut seen = BTreeSet::new();
-    for op in ops {
+    for (index, op) in ops.iter().enumerate() {
         let outcomes = match op {
             Op::Advance(delta) => {
                 driver.slot = driver.slot.saturating_add(u64::from(*delta));
                 continue;
             }
-            Op::JumpToEnd(back) => {
-                driver.slot = driver.slot.max(u64::MAX - 2 - u64::from(*back));
+            // Only near the end of a sequence: after the jump every client command overflows.
+            Op::JumpToEnd(back) if index + 6 >= ops.len() => {
+                driver.slot = driver.slot.max(u64::MAX - u64::from(*back));
+                continue;
+            }
+            Op::JumpToEnd(_) => {
+                driver.slot = driver.slot.saturating_add(1);
                 continue;
             }
             Op::Tick => {
@@ -257,8 +270,9 @@ fn engine_matches_the_reference_model_and_covers_every_result_code() {
             Ok(())
         })
         .unwrap();
-    // A fixed sequence that reaches the rarest codes deterministically (the random runs
-    // usually do too; this keeps the coverage assertion independent of the seed).
+    // The random runs usually produce 19 or 20 of the 20 codes (the table-full codes are the
+    // rarest); a fixed sequence reaches every code deterministically, so the coverage
+    // assertion does not depend on the seed.
     seen.borrow_mut()
         .extend(run(&rare_codes_sequence()).unwrap());
     assert!(
@@ -322,11 +336,10 @@ fn rare_codes_sequence() -> Vec<Op> {
         Op::Reclaim(0),
         skip(),
         skip(),
-        // Lease 0 is retired now; fill the lease table (4) within 5 member records.
+        // Lease 0 is retired now; fill the member table (4) and the lease table (3).
         reserve(&[1, 2], 0, 4),
         reserve(&[4], 0, 2),
-        reserve(&[3, 5, 0], 0, 3),
-        reserve(&[5], 0, 3),
+        reserve(&[3, 5], 0, 3),
         reserve(&[0], 0, 1),
         Op::Advance(1),
         reserve(&[0], 0, 4),
@@ -340,6 +353,19 @@ fn rare_codes_sequence() -> Vec<Op> {
         skip(),
         Op::Revoke(250),
         Op::Revoke(0),
+        // A burst inside one slot fills the operation table.
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(0),
         Op::JumpToEnd(0),
         Op::Create(0),
     ]
