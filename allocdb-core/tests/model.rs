@@ -257,7 +257,7 @@ fn run(ops: &[Op]) -> Result<BTreeSet<ResultCode>, TestCaseError> {
 #[test]
 fn engine_matches_the_reference_model_and_covers_every_result_code() {
     let mut runner = TestRunner::new(RunnerConfig {
-        cases: 48,
+        cases: 256,
         ..RunnerConfig::default()
     });
     let seen = std::cell::RefCell::new(BTreeSet::new());
@@ -289,84 +289,31 @@ fn engine_matches_the_reference_model_and_covers_every_result_code() {
 
 /// Reaches every code in order: creates and table limits, reservation checks, holder checks,
 /// revoke and reclaim, member/lease/operation limits, conflicts, `Noop`, retirement, overflow.
+#[rustfmt::skip] // One line per phase reads better than one op per line.
 fn rare_codes_sequence() -> Vec<Op> {
-    let reserve = |ids: &[u8], holder, ttl| Op::Reserve {
-        ids: ids.to_vec(),
-        holder,
-        ttl,
-    };
-    let activate = |holder, epoch_delta| Op::Activate {
-        pick: 0,
-        holder,
-        epoch_delta,
-    };
+    let reserve = |ids: &[u8], holder, ttl| Op::Reserve { ids: ids.to_vec(), holder, ttl };
+    let activate = |holder, epoch_delta| Op::Activate { pick: 0, holder, epoch_delta };
     let skip = || Op::Advance(2);
-    vec![
-        Op::Create(0),
-        Op::Create(1),
-        skip(),
-        Op::Create(2),
-        Op::Create(3),
-        skip(),
-        Op::Create(4),
-        Op::Create(5),
-        skip(),
-        Op::Create(0),
-        Op::Create(6),
-        skip(),
-        reserve(&[], 0, 1),
-        reserve(&[0, 1, 2, 3], 0, 1),
-        skip(),
-        reserve(&[0], 0, 0),
-        reserve(&[7], 0, 2),
-        skip(),
+    let mut ops = vec![
+        Op::Create(0), Op::Create(1), skip(), Op::Create(2), Op::Create(3), skip(),
+        Op::Create(4), Op::Create(5), skip(), Op::Create(0), Op::Create(6), skip(),
+        reserve(&[], 0, 1), reserve(&[0, 1, 2, 3], 0, 1), skip(),
+        reserve(&[0], 0, 0), reserve(&[7], 0, 2), skip(),
         // Lease 0 at slot s, deadline s + 4.
-        reserve(&[0], 0, 4),
-        reserve(&[0], 0, 4),
-        Op::Advance(1),
-        reserve(&[1], 0, 3),
-        activate(1, 0),
-        Op::Advance(1),
-        activate(0, 1),
-        activate(0, 0),
-        skip(),
-        activate(0, 0),
-        Op::Revoke(0),
-        skip(),
-        Op::Reclaim(0),
-        skip(),
-        skip(),
+        reserve(&[0], 0, 4), reserve(&[0], 0, 4), Op::Advance(1),
+        reserve(&[1], 0, 3), activate(1, 0), Op::Advance(1),
+        activate(0, 1), activate(0, 0), skip(),
+        activate(0, 0), Op::Revoke(0), skip(),
+        Op::Reclaim(0), skip(), skip(),
         // Lease 0 is retired now; fill the member table (4) and the lease table (3).
-        reserve(&[1, 2], 0, 4),
-        reserve(&[4], 0, 2),
-        reserve(&[3, 5], 0, 3),
-        reserve(&[0], 0, 1),
-        Op::Advance(1),
-        reserve(&[0], 0, 4),
-        Op::Create(0),
-        Op::Conflict(1),
-        Op::Expire {
-            pick: 0,
-            deadline_delta: 1,
-        },
-        skip(),
-        skip(),
-        Op::Revoke(250),
+        reserve(&[1, 2], 0, 4), reserve(&[4], 0, 2), reserve(&[3, 5], 0, 3),
+        reserve(&[0], 0, 1), Op::Advance(1),
+        reserve(&[0], 0, 4), Op::Create(0), Op::Conflict(1),
+        Op::Expire { pick: 0, deadline_delta: 1 }, skip(), skip(), Op::Revoke(250),
         Op::Revoke(0),
-        // A burst inside one slot fills the operation table.
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::Create(0),
-        Op::JumpToEnd(0),
-        Op::Create(0),
-    ]
+    ];
+    // A burst inside one slot fills the operation table; then the end of time.
+    ops.extend(std::iter::repeat_n(Op::Create(0), 12));
+    ops.extend([Op::JumpToEnd(0), Op::Create(0)]);
+    ops
 }
