@@ -212,6 +212,10 @@ fn invariant_errors_describe_themselves() {
             lease_id: LeaseId(1),
         },
         InvariantError::MemberPoolUsage { used: 1, listed: 2 },
+        InvariantError::OwnedResources {
+            owned: 1,
+            live_members: 2,
+        },
         InvariantError::TerminalFields {
             lease_id: LeaseId(1),
         },

@@ -24,6 +24,8 @@ pub enum InvariantError {
         lease_id: LeaseId,
         resource_id: ResourceId,
     },
+    /// Resources that point at a lease differ in number from the members of live leases.
+    OwnedResources { owned: u64, live_members: u64 },
     /// `member_count` differs from the member list, or the list is empty or too long.
     MemberCount { lease_id: LeaseId },
     /// The member pool's usage differs from the sum of the leases' members.
@@ -63,6 +65,15 @@ impl fmt::Display for InvariantError {
                 write!(f, "lease {lease_id} lists unknown resource {resource_id}")
             }
             Self::MemberCount { lease_id } => write!(f, "lease {lease_id} member count is wrong"),
+            Self::OwnedResources {
+                owned,
+                live_members,
+            } => {
+                write!(
+                    f,
+                    "{owned} resources have a lease, live leases list {live_members}"
+                )
+            }
             Self::MemberPoolUsage { used, listed } => {
                 write!(f, "member pool uses {used} records, leases list {listed}")
             }
@@ -139,6 +150,7 @@ impl StateMachine {
 
     fn validate_leases(&self) -> Result<(), InvariantError> {
         let mut listed: u64 = 0;
+        let mut live_listed: u64 = 0;
         for (lease_id, entry) in self.leases.iter_unordered() {
             let record = &entry.record;
             let lsn = record.created_lsn;
@@ -177,6 +189,20 @@ impl StateMachine {
                 return Err(InvariantError::MemberCount { lease_id });
             }
             listed += u64::from(count);
+            if !terminal {
+                live_listed += u64::from(count);
+            }
+        }
+        let owned = self
+            .resources
+            .iter_unordered()
+            .filter(|(_, resource)| resource.current_lease_id.is_some())
+            .count() as u64;
+        if owned != live_listed {
+            return Err(InvariantError::OwnedResources {
+                owned,
+                live_members: live_listed,
+            });
         }
         if listed != u64::from(self.members.used()) {
             return Err(InvariantError::MemberPoolUsage {
