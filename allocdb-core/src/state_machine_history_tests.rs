@@ -267,3 +267,33 @@ fn broken_state_is_reported_not_accepted() {
         Err(InvariantError::ReservedNotIndexed { lease_id: lease })
     );
 }
+
+#[test]
+fn leases_left_unexpired_by_a_direct_user_are_still_found() {
+    let mut h = small();
+    h.create(&[1, 2]);
+    let first = h.run(reserve(&[1], 1, 2)).lease_id.unwrap();
+    let second = h.run(reserve(&[2], 1, 3)).lease_id.unwrap();
+    // Apply a command far in the future without expiring first (the handle never does this).
+    h.slot = 10_000;
+    let request = h.request(create(9));
+    let ctx = h.ctx();
+    assert_eq!(h.sm.apply_client(ctx, &request).result_code, R::Ok);
+    h.sm.validate_invariants().unwrap();
+    let due = h.sm.due_expirations(Slot(10_000), 10);
+    assert_eq!(
+        due,
+        vec![
+            InternalCommand::Expire {
+                lease_id: first,
+                deadline_slot: Slot(2)
+            },
+            InternalCommand::Expire {
+                lease_id: second,
+                deadline_slot: Slot(3)
+            },
+        ]
+    );
+    assert_eq!(h.tick(10_000).len(), 2);
+    assert!(h.sm.due_expirations(Slot(u64::MAX), 10).is_empty());
+}

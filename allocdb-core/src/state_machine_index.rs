@@ -115,16 +115,21 @@ impl ExpiryIndex {
     }
 
     /// Moves `scan_from` over empty deadlines up to `slot + 1`. Called when a frame at `slot`
-    /// is applied; amortized O(1) per slot of progress, at most one wheel turn per call.
+    /// is applied. Each call steps at most one wheel turn before falling back to a full scan
+    /// for the smallest deadline, so the cost is bounded by the config; in steady state it is
+    /// O(1) per slot of progress, and after a jump the due leases (all within one wheel turn
+    /// of each other) are stepped over once in total.
     pub(crate) fn advance(&mut self, slot: Slot) {
-        if self.count == 0 || self.scan_from > slot.get() {
-            return;
-        }
-        if slot.get() - self.scan_from >= self.wheel_len {
-            self.scan_from = self.min_deadline();
-        }
-        while self.scan_from <= slot.get() && !self.holds_deadline(self.scan_from) {
+        let mut steps = 0;
+        while self.count > 0 && self.scan_from <= slot.get() && !self.holds_deadline(self.scan_from)
+        {
+            if steps == self.wheel_len {
+                self.scan_from = self.min_deadline();
+                return;
+            }
+            // Cannot overflow: some entry has a deadline >= scan_from, and scan_from holds none.
             self.scan_from += 1;
+            steps += 1;
         }
     }
 
