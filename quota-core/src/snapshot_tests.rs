@@ -287,3 +287,43 @@ proptest! {
         }
     }
 }
+
+/// A state with one bucket and one operation, applied at slot 5.
+fn one_operation() -> StateMachine {
+    let mut sm = StateMachine::new(Config::small());
+    let request = ClientRequest {
+        operation_id: OperationId(1),
+        client_id: ClientId(3),
+        command: debit(1, 1),
+    };
+    let ctx = CommandContext {
+        lsn: Lsn(1),
+        request_slot: Slot(5),
+    };
+    sm.apply_client(ctx, &request);
+    sm
+}
+
+#[test]
+fn a_retire_slot_beyond_the_retry_window_is_not_admitted() {
+    // Admitting it would make the next operation's retire-queue push go out of order: a panic
+    // in apply, repeated by every replay of the frame that triggered it.
+    let config = Config::small();
+    let window = config.max_client_retry_window_slots;
+    let mut bytes = encode_snapshot(&one_operation());
+    let retire_at = bytes.len() - 8;
+    assert_eq!(bytes[retire_at..], (5 + window).to_le_bytes());
+    for (retire, admitted) in [(5 + window, true), (6 + window, false), (u64::MAX, false)] {
+        bytes[retire_at..].copy_from_slice(&retire.to_le_bytes());
+        let decoded = decode_snapshot(&bytes, &config);
+        assert_eq!(decoded.is_ok(), admitted, "retire_after_slot {retire}");
+        if !admitted {
+            assert_eq!(
+                decoded.unwrap_err(),
+                SnapshotError::Invariant(InvariantError::OperationRecord {
+                    operation_id: OperationId(1)
+                })
+            );
+        }
+    }
+}

@@ -20,8 +20,8 @@ pub enum InvariantError {
     BalanceAboveLimit { bucket_id: BucketId },
     /// `last_refill_slot` is after the last applied request slot.
     RefillInFuture { bucket_id: BucketId },
-    /// An operation was applied after the last applied lsn, is stored under another id, or
-    /// should already have retired.
+    /// An operation was applied after the last applied lsn, is stored under another id,
+    /// should already have retired, or retires later than its retry window allows.
     OperationRecord { operation_id: OperationId },
     /// The operation table and its retire queue disagree, or the queue lists an operation
     /// twice (which would let one debit apply twice after its first entry retired).
@@ -99,12 +99,18 @@ impl StateMachine {
     }
 
     fn validate_operations(&self) -> Result<(), InvariantError> {
+        // An operation applied at slot `s <= last slot` retires after `s + window`; a later
+        // retire slot would put the next push to the retire queue out of order (a panic in
+        // apply, repeated by every replay).
+        let latest_retire = u128::from(self.last_request_slot.get())
+            + u128::from(self.config.max_client_retry_window_slots);
         for (operation_id, record) in self.operations.iter_unordered() {
             // Every stored operation is live at the last applied slot: applying a frame at
             // slot S retires every entry with `retire_after_slot < S` first.
             if record.operation_id != operation_id
                 || record.applied_lsn > self.last_applied_lsn
                 || record.retire_after_slot < self.last_request_slot
+                || u128::from(record.retire_after_slot.get()) > latest_retire
             {
                 return Err(InvariantError::OperationRecord { operation_id });
             }

@@ -283,3 +283,64 @@ proptest! {
         }
     }
 }
+
+/// Pool 1, hold 1 placed and released at slot 5 (three operations).
+fn released_hold() -> StateMachine {
+    let mut sm = StateMachine::new(Config::small());
+    let commands = [
+        Command::CreatePool {
+            pool_id: PoolId(1),
+            total_capacity: 10,
+        },
+        Command::PlaceHold {
+            hold_id: HoldId(1),
+            pool_id: PoolId(1),
+            quantity: 2,
+            ttl_slots: 3,
+        },
+        Command::ReleaseHold { hold_id: HoldId(1) },
+    ];
+    for (lsn, command) in (1_u64..).zip(commands) {
+        let request = ClientRequest {
+            operation_id: OperationId(lsn.into()),
+            client_id: ClientId(3),
+            command,
+        };
+        sm.apply_client(ctx(lsn, 5), &request);
+    }
+    sm
+}
+
+#[test]
+fn retire_slots_beyond_their_windows_are_not_admitted() {
+    // Admitting one would make the next push to that retire queue go out of order: a panic in
+    // apply, repeated by every replay of the frame that triggered it.
+    let config = Config::small();
+    let bytes = encode_snapshot(&released_hold());
+    let op_retire_at = bytes.len() - 8;
+    let op_window = config.max_client_retry_window_slots;
+    assert_eq!(bytes[op_retire_at..], (5 + op_window).to_le_bytes());
+    let hold_retire_at = SNAPSHOT_HEADER_LEN + 4 + POOL_LEN + 4 + MIN_HOLD_LEN;
+    let hold_window = config.hold_history_window_slots;
+    assert_eq!(
+        bytes[hold_retire_at..hold_retire_at + 8],
+        (5 + hold_window).to_le_bytes()
+    );
+    let cases = [
+        (op_retire_at, 5 + op_window, true),
+        (op_retire_at, 6 + op_window, false),
+        (op_retire_at, u64::MAX, false),
+        (hold_retire_at, 5 + hold_window, true),
+        (hold_retire_at, 6 + hold_window, false),
+        (hold_retire_at, u64::MAX, false),
+    ];
+    for (at, retire, admitted) in cases {
+        let mut forged = bytes.clone();
+        forged[at..at + 8].copy_from_slice(&retire.to_le_bytes());
+        let decoded = decode_snapshot(&forged, &config);
+        assert_eq!(decoded.is_ok(), admitted, "offset {at}, retire {retire}");
+        if !admitted {
+            assert!(matches!(decoded, Err(SnapshotError::Invariant(_))));
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::ids::{HoldId, PoolId, Slot};
+use crate::ids::{HoldId, OperationId, PoolId, Slot};
 use crate::state_machine::{HoldState, StateMachine};
 
 /// A broken invariant (a bug, or a snapshot that must not be admitted).
@@ -27,13 +27,17 @@ pub enum InvariantError {
     UnknownPool { hold_id: HoldId },
     /// A hold with quantity 0.
     ZeroQuantity { hold_id: HoldId },
-    /// `retire_after_slot` disagrees with the hold state.
+    /// `retire_after_slot` disagrees with the hold state, or lies outside
+    /// `[last slot, last slot + hold_history_window_slots]` (saturating).
     TerminalFields { hold_id: HoldId },
     /// A `Held` hold is not in the expiry index exactly once.
     HeldNotIndexed { hold_id: HoldId },
     /// An expiry index entry names something other than a `Held` hold with that deadline,
     /// or lies below the index's scan floor.
     StrayIndexEntry { hold_id: HoldId },
+    /// An operation was applied after the last applied lsn, should already have retired, or
+    /// retires later than its retry window allows.
+    OperationRecord { operation_id: OperationId },
     /// The operation table and its retire queue disagree.
     OperationQueue,
     /// The terminal holds and the hold retire queue disagree.
@@ -67,6 +71,9 @@ impl fmt::Display for InvariantError {
             Self::StrayIndexEntry { hold_id } => {
                 write!(f, "expiry index entry for hold {hold_id} is stray")
             }
+            Self::OperationRecord { operation_id } => {
+                write!(f, "operation {operation_id} record is inconsistent")
+            }
             Self::OperationQueue => write!(f, "operation table and retire queue disagree"),
             Self::HoldQueue => write!(f, "terminal holds and hold retire queue disagree"),
         }
@@ -97,6 +104,7 @@ impl StateMachine {
         self.validate_pools()?;
         self.validate_holds()?;
         self.validate_expiry_index()?;
+        self.validate_operations()?;
         self.validate_queues()
     }
 
@@ -178,6 +186,45 @@ impl StateMachine {
             }
             if hold.retire_after_slot.is_some() != hold.state.is_terminal() {
                 return Err(InvariantError::TerminalFields { hold_id });
+            }
+            // A hold terminal at slot `t <= last slot` retires after `t + window`
+            // (saturating), and applying a frame retires what is past; a later retire slot
+            // would put the next push to the retire queue out of order (a panic in apply,
+            // repeated by every replay).
+            let latest_retire = self
+                .last_request_slot
+                .get()
+                .saturating_add(self.config.hold_history_window_slots);
+            if hold
+                .retire_after_slot
+                .is_some_and(|slot| slot < self.last_request_slot || slot.get() > latest_retire)
+            {
+                return Err(InvariantError::TerminalFields { hold_id });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every stored operation is live at the last applied slot (applying a frame at `S`
+    /// retires every entry with `retire_after_slot < S` first) and retires no later than
+    /// `last slot + max_client_retry_window_slots`.
+    fn validate_operations(&self) -> Result<(), InvariantError> {
+        let latest_retire = u128::from(self.last_request_slot.get())
+            + u128::from(self.config.max_client_retry_window_slots);
+        for (operation_id, record) in self.operations.iter_unordered() {
+            if record.operation_id != operation_id {
+                return Err(InvariantError::KeyMismatch {
+                    table: "operation",
+                    id: operation_id.get(),
+                });
+            }
+            if record.applied_lsn > self.last_applied_lsn
+                || record.retire_after_slot < self.last_request_slot
+                || u128::from(record.retire_after_slot.get()) > latest_retire
+            {
+                return Err(InvariantError::OperationRecord {
+                    operation_id: record.operation_id,
+                });
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! Each invariant violation is reported by `validate_invariants` (states broken by hand).
 
 use crate::config::Config;
-use crate::ids::{HoldId, PoolId, Slot};
+use crate::ids::{HoldId, Lsn, OperationId, PoolId, Slot};
 use crate::state_machine::StateMachine;
 use crate::state_machine::tests::{Harness, confirm, place, pool};
 use crate::state_machine_invariants::InvariantError;
@@ -87,7 +87,23 @@ fn broken_queues_and_links_are_reported() {
     assert_eq!(ops, InvariantError::OperationQueue);
     let unknown = check(&|sm| sm.holds.get_mut(HoldId(1)).unwrap().pool_id = PoolId(9));
     assert_eq!(unknown, InvariantError::UnknownPool { hold_id: HoldId(1) });
-    for error in [queue, ops, unknown] {
+    let first = h.sm.dump().operations[0].operation_id;
+    let record = check(&|sm| sm.operations.get_mut(first).unwrap().applied_lsn = Lsn(99));
+    assert_eq!(
+        record,
+        InvariantError::OperationRecord {
+            operation_id: first
+        }
+    );
+    let key = check(&|sm| sm.operations.get_mut(first).unwrap().operation_id = OperationId(99));
+    assert!(matches!(
+        key,
+        InvariantError::KeyMismatch {
+            table: "operation",
+            ..
+        }
+    ));
+    for error in [queue, ops, unknown, record, key] {
         assert!(!error.to_string().is_empty());
     }
 }
