@@ -359,7 +359,10 @@ fn snapshot_footer_corruption_is_refused_before_decoding() {
     let oversize = vec![0; usize::try_from(max).unwrap() + 1];
     assert_eq!(
         open_with(&oversize),
-        RecoveryError::SnapshotFile(SnapshotFileError::TooLarge { len: max + 1, max })
+        RecoveryError::SnapshotFile(SnapshotFileError::TooLarge {
+            file_bytes: max + 1,
+            max
+        })
     );
     fs::write(&path, &good).unwrap();
     assert!(ReservationEngine::open(dir.path(), config()).is_ok());

@@ -363,10 +363,9 @@ fn bad_config_and_bad_snapshot_are_typed_errors() {
     fs::write(&snapshot, b"nope").unwrap();
     assert_eq!(
         recover(dir.path(), &config()).unwrap_err(),
-        RecoveryError::SnapshotFile(SnapshotFileError::TooShort { len: 4 })
+        RecoveryError::SnapshotFile(SnapshotFileError::TooShort { file_bytes: 4 })
     );
-    let mut footed = b"nope".to_vec();
-    crate::snapshot_file::push_footer(&mut footed, b"nope");
+    let footed = crate::snapshot_file::with_footer(b"nope");
     fs::write(&snapshot, &footed).unwrap();
     assert!(matches!(
         recover(dir.path(), &config()),

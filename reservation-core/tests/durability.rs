@@ -14,7 +14,7 @@ use reservation_core::engine::ReservationEngine;
 use reservation_core::ids::{ClientId, HoldId, OperationId, PoolId, Slot};
 use reservation_core::recovery::{SNAPSHOT_FILE_NAME, WAL_FILE_NAME};
 use reservation_core::result::ResultCode;
-use reservation_core::snapshot_file::push_footer;
+use reservation_core::snapshot_file::with_footer;
 use reservation_core::wal_file::FileOps;
 use support::fast_tempdir;
 
@@ -164,8 +164,7 @@ proptest! {
         let dir = fast_tempdir();
         std::fs::write(dir.path().join(WAL_FILE_NAME), &wal).unwrap();
         if let Some(payload) = snapshot {
-            let mut file = payload.clone();
-            push_footer(&mut file, &payload);
+            let file = with_footer(&payload);
             std::fs::write(dir.path().join(SNAPSHOT_FILE_NAME), &file).unwrap();
         }
         if let Ok(engine) = ReservationEngine::open(dir.path(), Config::small()) {
