@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
 use quota_core::state_machine::OperationRecord;
 use quota_core::{
     BucketId, BucketRecord, ClientRequest, Command, CommandOutcome, Config, Lsn, ResultCode, Slot,
@@ -194,8 +194,13 @@ fn amount() -> impl Strategy<Value = u64> {
 }
 
 fn command() -> impl Strategy<Value = Command> {
+    // Creates are mostly valid (initial <= limit), so that runs fill the bucket table and reach
+    // `BucketTableFull`; the rest also reach `InvalidAmount`.
     prop_oneof![
         2 => (0_u128..6, amount(), amount(), prop_oneof![0_u64..3, Just(u64::MAX)]).prop_map(
+            |(id, limit, initial, rate)| common::create(id, limit, initial.min(limit), rate)
+        ),
+        1 => (0_u128..6, amount(), amount(), prop_oneof![0_u64..3, Just(u64::MAX)]).prop_map(
             |(id, limit, initial, rate)| common::create(id, limit, initial, rate)
         ),
         5 => (0_u128..6, 0_u64..9).prop_map(|(id, amount)| common::debit(id, amount)),
@@ -267,11 +272,14 @@ fn step(
 #[test]
 fn engine_matches_the_reference_model_and_every_code_occurs() {
     let seen = RefCell::new(BTreeSet::new());
-    let mut runner = TestRunner::new(RunnerConfig {
+    // A fixed seed: the coverage assertion below must hold on every run, not on most.
+    let config = RunnerConfig {
         cases: 64,
         failure_persistence: None,
         ..RunnerConfig::default()
-    });
+    };
+    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+    let mut runner = TestRunner::new_with_rng(config, rng);
     let strategy = proptest::collection::vec(action(), 1..70);
     runner
         .run(&strategy, |actions| {
