@@ -203,15 +203,27 @@ impl StateMachine {
         request: &ClientRequest,
         request_slot: Slot,
     ) -> Option<CommandOutcome> {
-        let entry = self.operations.get(request.operation_id)?;
+        let fingerprint = fingerprint(request.client_id, &request.command);
+        self.stored_answer(request.operation_id, fingerprint, request_slot)
+    }
+
+    /// The answer a live entry for `operation_id` gives at `request_slot`: its stored outcome
+    /// when `fingerprint` matches, `OperationConflict` when it does not.
+    fn stored_answer(
+        &self,
+        operation_id: OperationId,
+        fingerprint: u128,
+        request_slot: Slot,
+    ) -> Option<CommandOutcome> {
+        let entry = self.operations.get(operation_id)?;
         if entry.retire_after_slot < request_slot {
             return None;
         }
-        if entry.fingerprint == fingerprint(request.client_id, &request.command) {
-            Some(entry.outcome)
+        Some(if entry.fingerprint == fingerprint {
+            entry.outcome
         } else {
-            Some(CommandOutcome::code(ResultCode::OperationConflict))
-        }
+            CommandOutcome::code(ResultCode::OperationConflict)
+        })
     }
 
     /// Up to `limit` holds due at `slot` (`deadline_slot <= slot`), as the `ExpireHold`
@@ -256,13 +268,11 @@ impl StateMachine {
     pub fn apply_client(&mut self, ctx: CommandContext, request: &ClientRequest) -> CommandOutcome {
         self.begin_frame(ctx);
         let fingerprint = fingerprint(request.client_id, &request.command);
-        if let Some(entry) = self.operations.get(request.operation_id) {
-            // Only reachable without the handle (it answers duplicates before writing).
-            return if entry.fingerprint == fingerprint {
-                entry.outcome
-            } else {
-                CommandOutcome::code(ResultCode::OperationConflict)
-            };
+        // Only answers here without the handle (it answers duplicates before writing).
+        if let Some(outcome) =
+            self.stored_answer(request.operation_id, fingerprint, ctx.request_slot)
+        {
+            return outcome;
         }
         if self.operations.is_full() {
             return CommandOutcome::code(ResultCode::OperationTableFull);
