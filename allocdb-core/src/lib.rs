@@ -11,6 +11,7 @@
 
 pub mod command;
 pub mod command_codec;
+mod command_codec_reader;
 pub mod config;
 pub mod engine;
 pub mod fixed_map;
