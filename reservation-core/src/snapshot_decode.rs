@@ -190,14 +190,20 @@ fn decode_operations(
             return Err(SnapshotError::UnsortedIds { table: "operation" });
         }
         previous = Some(record.operation_id);
-        retiring.push((record.retire_after_slot, record.operation_id));
+        retiring.push((
+            record.applied_lsn,
+            record.retire_after_slot,
+            record.operation_id,
+        ));
         state
             .operations
             .insert(record.operation_id, record)
             .expect("count was checked");
     }
+    // Live execution queued operations in applied order (one per frame); slots follow
+    // because slots never go back. A forged order is refused by the queue itself.
     retiring.sort_unstable();
-    for (slot, operation_id) in retiring {
+    for (_, slot, operation_id) in retiring {
         state
             .operation_retire
             .push(operation_id, slot.get())

@@ -71,6 +71,12 @@ fn snapshot_round_trips_exactly() {
         decoded.due_expirations(Slot(u64::MAX), 10),
         state.due_expirations(Slot(u64::MAX), 10)
     );
+    let queued: Vec<_> = decoded.operation_retire.iter().collect();
+    let live: Vec<_> = state.operation_retire.iter().collect();
+    assert_eq!(
+        queued, live,
+        "the operation queue is rebuilt in applied order"
+    );
     assert_eq!(&bytes[..4], b"RSSN");
     assert!(bytes.len() as u64 + 16 <= max_snapshot_file_len(&Config::small()));
 }

@@ -267,14 +267,20 @@ impl StateMachine {
         if self.operation_retire.len() != self.operations.len() {
             return Err(InvariantError::OperationQueue);
         }
+        // Operations are queued in the order they were applied, one per frame, so their
+        // applied lsns strictly increase along the queue. That also proves no operation is
+        // queued twice (and, with equal lengths, none is missing), without allocating a set.
+        let mut previous_lsn = None;
         for entry in self.operation_retire.iter() {
-            let matches = self
-                .operations
-                .get(entry.key)
-                .is_some_and(|op| op.retire_after_slot.get() == entry.retire_after_slot);
-            if !matches {
+            let Some(record) = self.operations.get(entry.key) else {
+                return Err(InvariantError::OperationQueue);
+            };
+            if record.retire_after_slot.get() != entry.retire_after_slot
+                || previous_lsn.is_some_and(|previous| previous >= record.applied_lsn)
+            {
                 return Err(InvariantError::OperationQueue);
             }
+            previous_lsn = Some(record.applied_lsn);
         }
         let terminal = self
             .holds

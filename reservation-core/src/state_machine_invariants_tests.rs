@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::ids::{HoldId, Lsn, OperationId, PoolId, Slot};
+use crate::retire_queue::RetireQueue;
 use crate::state_machine::StateMachine;
 use crate::state_machine::tests::{Harness, confirm, place, pool};
 use crate::state_machine_invariants::InvariantError;
@@ -103,6 +104,19 @@ fn broken_queues_and_links_are_reported() {
             ..
         }
     ));
+    // The queue lists one operation twice and misses another: the missing one would never
+    // retire, and the twice-listed one would be removed while a retry still counts on it.
+    let twice = check(&|sm| {
+        let entries: Vec<_> = sm.operation_retire.iter().collect();
+        let mut queue = RetireQueue::new(entries.len());
+        for entry in entries.iter().take(entries.len() - 1) {
+            queue.push(entry.key, entry.retire_after_slot).unwrap();
+        }
+        let first = entries[0];
+        queue.push(first.key, first.retire_after_slot).unwrap();
+        sm.operation_retire = queue;
+    });
+    assert_eq!(twice, InvariantError::OperationQueue);
     for error in [queue, ops, unknown, record, key] {
         assert!(!error.to_string().is_empty());
     }
