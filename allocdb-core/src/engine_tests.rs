@@ -404,3 +404,33 @@ fn errors_display() {
         assert!(!error.to_string().is_empty());
     }
 }
+
+#[test]
+fn a_second_checkpoint_cut_before_the_wal_rewrite_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = FaultyFileOps::new();
+    let mut engine =
+        AllocEngine::open_with_storage(dir.path(), config(), Box::new(faults.clone())).unwrap();
+    engine.submit(&create(1, 1), Slot(1)).unwrap();
+    assert_eq!(engine.checkpoint().unwrap(), Lsn(1));
+    engine.submit(&create(2, 2), Slot(2)).unwrap();
+    engine.submit(&reserve(3, 1, 5), Slot(3)).unwrap();
+    // The new snapshot lands (its file and directory syncs succeed) but the WAL rewrite fails:
+    // the WAL still starts with the first checkpoint's marker, below the new snapshot. The spec
+    // says a crash between the two steps recovers.
+    faults.fail_nth_sync(3);
+    assert!(matches!(engine.checkpoint(), Err(SubmitError::Io(_))));
+    let dump = engine.dump();
+    drop(engine);
+    let mut engine = AllocEngine::open(dir.path(), config()).unwrap();
+    assert_eq!(engine.dump(), dump);
+    assert_eq!(engine.recovery_report().snapshot_lsn, Some(Lsn(3)));
+    assert_eq!(engine.recovery_report().frames_replayed, 0);
+    engine.submit(&create(4, 3), Slot(4)).unwrap();
+    let dump = engine.dump();
+    drop(engine);
+    assert_eq!(
+        AllocEngine::open(dir.path(), config()).unwrap().dump(),
+        dump
+    );
+}

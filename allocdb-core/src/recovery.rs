@@ -3,7 +3,8 @@
 //! else.
 //!
 //! A WAL that starts with a snapshot marker must be paired with a snapshot of exactly that lsn
-//! and slot. Frames must have strictly increasing lsns and non-decreasing slots; frames at or
+//! and slot, or with a later snapshot (a checkpoint cut between its snapshot write and its WAL
+//! rewrite; see the docs' deviations). Frames must have strictly increasing lsns and non-decreasing slots; frames at or
 //! below the snapshot lsn are skipped, and the first replayed frame must directly follow the
 //! recovered state (no gap). On corruption or any other failure the WAL file is not touched.
 
@@ -238,8 +239,18 @@ impl Replay<'_> {
         let Some(snapshot_lsn) = self.snapshot_lsn else {
             return Err(RecoveryError::MarkerWithoutSnapshot { offset, marker_lsn });
         };
-        if snapshot_lsn != marker_lsn || Slot(frame.request_slot) != self.state.last_request_slot()
-        {
+        // A marker below the snapshot is the crash window of a checkpoint (the new snapshot
+        // landed, the WAL rewrite did not): the snapshot covers everything the marker stood
+        // for, and the frames after the marker up to the snapshot lsn are skipped. A marker
+        // above the snapshot means history between them is gone.
+        let marker_slot = Slot(frame.request_slot);
+        let snapshot_slot = self.state.last_request_slot();
+        let paired = if marker_lsn == snapshot_lsn {
+            marker_slot == snapshot_slot
+        } else {
+            marker_lsn < snapshot_lsn && marker_slot <= snapshot_slot
+        };
+        if !paired {
             return Err(RecoveryError::MarkerMismatch {
                 offset,
                 marker_lsn,

@@ -313,15 +313,26 @@ fn marker_must_match_the_snapshot() {
     assert_eq!(recovered.report.frames_replayed, 0);
     drop(recovered);
     let slot = dump.last_request_slot.get();
-    let wrong = frame_bytes(&[(lsn.get() - 1, slot, RecordType::SnapshotMarker, vec![])]);
-    fs::write(wal_path(dir.path()), &wrong).unwrap();
+    let marker = |marker_lsn: u64, marker_slot: u64| {
+        let bytes = frame_bytes(&[(marker_lsn, marker_slot, RecordType::SnapshotMarker, vec![])]);
+        fs::write(wal_path(dir.path()), &bytes).unwrap();
+        recover(dir.path(), &config()).map(|recovered| recovered.state.dump())
+    };
+    let mismatch = |marker_lsn: u64| RecoveryError::MarkerMismatch {
+        offset: 0,
+        marker_lsn: Lsn(marker_lsn),
+        snapshot_lsn: lsn,
+    };
+    // Above the snapshot: the frames between them are gone.
+    assert_eq!(marker(lsn.get() + 1, slot), Err(mismatch(lsn.get() + 1)));
+    // The same lsn at another slot names another state.
+    assert_eq!(marker(lsn.get(), slot + 1), Err(mismatch(lsn.get())));
+    // Below the snapshot: a checkpoint cut before its WAL rewrite; the snapshot covers it,
+    // unless the marker claims a later slot than the snapshot reached.
+    assert_eq!(marker(lsn.get() - 1, slot), Ok(dump.clone()));
     assert_eq!(
-        recover(dir.path(), &config()).unwrap_err(),
-        RecoveryError::MarkerMismatch {
-            offset: 0,
-            marker_lsn: Lsn(lsn.get() - 1),
-            snapshot_lsn: lsn
-        }
+        marker(lsn.get() - 1, slot + 1),
+        Err(mismatch(lsn.get() - 1))
     );
     let payload = frame_bytes(&[(lsn.get(), slot, RecordType::SnapshotMarker, vec![0])]);
     fs::write(wal_path(dir.path()), &payload).unwrap();
