@@ -6,6 +6,7 @@
 //! `cargo test`. This crate is the only part of the tooling besides the benchmarks that links
 //! the engines, so that `cargo xtask dup-report` and `contract` never compile them.
 
+pub mod checks;
 pub mod drivers;
 pub mod runner;
 pub mod scenario;

@@ -299,12 +299,5 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::hex;
-
-    #[test]
-    fn hex_is_lower_case_without_separators() {
-        assert_eq!(hex(&[0x00, 0xab, 0x10]), "00ab10");
-        assert_eq!(hex(&[]), "");
-    }
-}
+#[path = "runner_tests.rs"]
+mod tests;

@@ -51,12 +51,12 @@ fn golden_traces() {
                 Err(error) => failures.push(format!("scenario error: {error}")),
             }
         }
-        for code in golden::drivers::result_codes(engine) {
-            if !seen.contains(code) {
-                failures.push(format!("{engine}: no golden shows ResultCode::{code}"));
-            }
-        }
-        failures.extend(stale_snapshots(&snapshots, &stems, bless));
+        let all = golden::drivers::result_codes(engine);
+        failures.extend(golden::checks::missing_codes(engine, &all, &seen));
+        failures.extend(
+            golden::checks::stale_snapshots(&snapshots, &stems, bless)
+                .expect("a stale snapshot can be removed"),
+        );
     }
     assert!(
         failures.is_empty(),
@@ -75,34 +75,4 @@ fn snapshot_matches(snapshots: &Path, input: &Path, stem: &str, trace: &str) -> 
         settings.bind(|| insta::assert_snapshot!(stem.to_owned(), trace));
     }))
     .is_ok()
-}
-
-fn stale_snapshots(snapshots: &Path, stems: &BTreeSet<String>, bless: bool) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(snapshots) else {
-        return Vec::new();
-    };
-    let mut stale = Vec::new();
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let Some(stem) = name.strip_suffix(".snap") else {
-            continue;
-        };
-        if stems.contains(stem) {
-            continue;
-        }
-        if bless {
-            std::fs::remove_file(&path).expect("a stale snapshot can be removed");
-        } else {
-            stale.push(format!(
-                "{}: stale snapshot, no scenario {stem}.scn produces it",
-                path.display()
-            ));
-        }
-    }
-    stale
 }
