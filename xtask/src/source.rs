@@ -222,18 +222,15 @@ where
 {
     let bytes =
         std::fs::read(&file.path).with_context(|| format!("reading {}", file.path.display()))?;
-    let Ok(text) = String::from_utf8(bytes) else {
-        let error = ParseError {
-            file: file.display.clone(),
-            line: 1,
-            column: 1,
-            message: "file is not valid UTF-8".to_owned(),
-        };
-        return Ok(PerFile {
-            lines: 0,
-            result: Err(error),
-            test_modules: Vec::new(),
-        });
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            return Ok(not_utf8(
+                file,
+                error.as_bytes(),
+                error.utf8_error().valid_up_to(),
+            ));
+        }
     };
     let lines = text.lines().count();
     let outcome = match syn::parse_file(&text) {
@@ -267,6 +264,24 @@ where
     // spans are gone by now; only plain data leaves this function.
     proc_macro2::extra::invalidate_current_thread_spans();
     Ok(outcome)
+}
+
+/// A file that is not UTF-8, reported at its first invalid byte (1-based line and column in
+/// characters, like syn's positions).
+fn not_utf8<T>(file: &FileInput, bytes: &[u8], valid_up_to: usize) -> PerFile<T> {
+    let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+    let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+    PerFile {
+        lines: bytes.split(|&b| b == b'\n').count()
+            - usize::from(bytes.is_empty() || bytes.ends_with(b"\n")),
+        result: Err(ParseError {
+            file: file.display.clone(),
+            line: valid.matches('\n').count() + 1,
+            column: valid[line_start..].chars().count() + 1,
+            message: "file is not valid UTF-8".to_owned(),
+        }),
+        test_modules: Vec::new(),
+    }
 }
 
 /// syn's message, except for lexer failures, which proc-macro2 reports without saying why.

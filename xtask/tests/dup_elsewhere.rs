@@ -209,3 +209,49 @@ fn roots_with_one_folder_name_are_named_by_their_paths() {
         serde_json::json!([{"a": "one/core", "b": "two/core", "duplicated_lines": 11}])
     );
 }
+
+#[test]
+fn a_root_given_twice_or_inside_another_is_scanned_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    write(&cwd.join("a/src/wal.rs"), WAL);
+    write(&cwd.join("b/src/wal.rs"), WAL);
+    let report = json(&xtask(
+        cwd,
+        &["dup-report", "a", "./a", "b", "a/src", "--format", "json"],
+    ));
+    // A file is never compared with itself: each file is read once, under the first root
+    // that holds it.
+    assert_eq!(report["files_scanned"], 2);
+    assert_eq!(report["summary"]["duplicated_lines"], 11);
+    let files: Vec<&str> = report["clones"][0]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["a/src/wal.rs", "b/src/wal.rs"]);
+    assert_eq!(
+        report["summary"]["by_pair"],
+        serde_json::json!([{"a": "a", "b": "b", "duplicated_lines": 11}])
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_listed_at_its_first_invalid_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    write(&cwd.join("a/src/wal.rs"), WAL);
+    std::fs::write(
+        cwd.join("a/src/latin1.rs"),
+        b"fn f() {}\nconst X: &str = \"caf\xe9\";\n",
+    )
+    .unwrap();
+    let report = json(&xtask(cwd, &["dup-report", "a", "--format", "json"]));
+    assert_eq!(
+        report["parse_errors"],
+        serde_json::json!([{"file": "a/src/latin1.rs", "line": 2, "column": 21,
+                            "message": "file is not valid UTF-8"}])
+    );
+    assert_eq!(report["lines_scanned"], 13);
+}

@@ -68,7 +68,11 @@ pub struct ScanInput<'a> {
 /// A root that is not a directory, or a file that cannot be read.
 pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
     let timer = Timer::new();
-    let files = source::discover(input.roots, input.repo_root, input.cwd)?;
+    let mut files = source::discover(input.roots, input.repo_root, input.cwd)?;
+    // A root inside another root must not make a file its own clone: each file is compared
+    // once, under the first root that holds it.
+    let mut seen = BTreeSet::new();
+    files.retain(|f| seen.insert(f.path.clone()));
     timer.lap("discover");
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let include_tests = input.include_tests;
@@ -235,7 +239,10 @@ fn setup(args: &DupArgs) -> anyhow::Result<Setup> {
         for path in &args.roots {
             let path = absolute(path)?;
             anyhow::ensure!(path.is_dir(), "{}: not a directory", path.display());
-            roots.push(Root::from_path(path));
+            // A root given twice (`a ./a`) is one root.
+            if roots.iter().all(|r: &Root| r.path != path) {
+                roots.push(Root::from_path(path));
+            }
         }
         roots
     };
