@@ -236,6 +236,14 @@ proptest! {
     }
 
     #[test]
+    fn fnv_step_equals_the_textbook_multiply(state in any::<u128>(), byte in any::<u8>()) {
+        let mut hash = Fnv1a128(state);
+        hash.put(&[byte]);
+        let textbook = (state ^ u128::from(byte)).wrapping_mul(Fnv1a128::PRIME);
+        prop_assert_eq!(hash.0, textbook);
+    }
+
+    #[test]
     fn arbitrary_commands_round_trip(command in arb_command(), op in any::<u128>(), client in any::<u128>()) {
         let request = ClientRequest { operation_id: OperationId(op), client_id: ClientId(client), command };
         let bytes = encoded(&request);

@@ -1,14 +1,17 @@
 //! A fixed-capacity hash table keyed by 128-bit (or narrower) integer ids.
 //!
-//! Open addressing with linear probing over a power-of-two slot array at most half full, a
-//! fixed deterministic hash (no per-process random seed), and backward-shift deletion (no
-//! tombstones, so probe lengths do not degrade over a long run). `get`, `insert` and `remove`
-//! are O(1) expected and never scan the table. All memory is reserved by [`FixedMap::new`];
-//! inserting into a full map returns [`FixedMapError::Full`].
+//! Entries live densely in two arrays (keys and values, positions `0..len`); an index of
+//! `u32` positions, open addressing with linear probing over a power-of-two slot array at
+//! most half full, finds them by a fixed deterministic hash (no per-process random seed).
+//! Deletion shifts later index entries back (no tombstones, so probe lengths do not degrade
+//! over a long run) and moves the last entry into the hole (so entries stay dense). `get`,
+//! `insert` and `remove` are O(1) expected and never scan the table. All memory is reserved by
+//! [`FixedMap::new`]; inserting into a full map returns [`FixedMapError::Full`].
+//! Dense, so that the memory a command touches does not grow with the configured capacity
+//! (records in hashed slots would spread a few live ones over every page of a large table).
 //!
-//! The slot order of [`FixedMap::iter_unordered`] depends on the hash and on insertion
-//! history. It must never leak into results, snapshots or dumps: callers sort by key whenever
-//! they list records.
+//! The order of [`FixedMap::iter_unordered`] depends on insertion and removal history. It must
+//! never leak into results, snapshots or dumps: callers sort by key whenever they list records.
 
 use std::fmt;
 
@@ -53,11 +56,16 @@ impl std::error::Error for FixedMapError {}
 /// Fixed-capacity map from integer ids to values.
 #[derive(Clone, Debug)]
 pub struct FixedMap<K, V> {
-    slots: Vec<Option<(K, V)>>,
+    /// `EMPTY` or the position of an entry in `keys`/`values`.
+    index: Vec<u32>,
+    keys: Vec<K>,
+    values: Vec<V>,
     mask: usize,
-    len: usize,
     capacity: usize,
 }
+
+/// An index slot that holds no entry.
+const EMPTY: u32 = u32::MAX;
 
 /// A fixed 64-bit mix of the key (splitmix64 finalizer over both halves). Deterministic across
 /// runs and platforms.
@@ -73,25 +81,33 @@ fn hash_bits(bits: u128) -> u64 {
     x ^ (x >> 31)
 }
 
+/// An entry position as stored in the index (`capacity < u32::MAX` is checked in `new`).
+fn position_slot(position: usize) -> u32 {
+    u32::try_from(position).expect("an entry position must fit the index")
+}
+
 impl<K: FixedKey, V> FixedMap<K, V> {
-    /// Creates an empty map that holds at most `capacity` entries, reserving all slots now.
+    /// Creates an empty map that holds at most `capacity` entries, reserving all memory now.
     ///
     /// # Panics
-    /// If the slot array size overflows `usize` (a configuration that `Config::validate`
-    /// must reject).
+    /// If the slot array size overflows `usize` or `capacity` does not fit a `u32` position
+    /// (configurations that `Config::validate` must reject: capacities are `u32`).
     #[must_use]
     pub fn new(capacity: usize) -> Self {
+        assert!(
+            capacity < EMPTY as usize,
+            "fixed map capacity must fit a u32 position"
+        );
         let slot_count = capacity
             .checked_mul(2)
             .and_then(usize::checked_next_power_of_two)
             .expect("fixed map capacity must fit twice in usize")
             .max(2);
-        let mut slots = Vec::with_capacity(slot_count);
-        slots.resize_with(slot_count, || None);
         Self {
-            slots,
+            index: vec![EMPTY; slot_count],
+            keys: Vec::with_capacity(capacity),
+            values: Vec::with_capacity(capacity),
             mask: slot_count - 1,
-            len: 0,
             capacity,
         }
     }
@@ -102,25 +118,25 @@ impl<K: FixedKey, V> FixedMap<K, V> {
         self.capacity
     }
 
-    /// The number of slots reserved (for boundedness checks: never changes).
+    /// The number of index slots reserved (for boundedness checks: never changes).
     #[must_use]
     pub fn allocated_slots(&self) -> usize {
-        self.slots.capacity()
+        self.index.capacity()
     }
 
     #[must_use]
     pub fn len(&self) -> usize {
-        self.len
+        self.keys.len()
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.keys.is_empty()
     }
 
     #[must_use]
     pub fn is_full(&self) -> bool {
-        self.len >= self.capacity
+        self.keys.len() >= self.capacity
     }
 
     fn home(&self, key: K) -> usize {
@@ -130,17 +146,22 @@ impl<K: FixedKey, V> FixedMap<K, V> {
         hash & self.mask
     }
 
-    /// The slot index holding `key`, if present.
-    fn find(&self, key: K) -> Option<usize> {
-        let mut index = self.home(key);
-        // The array is at most half full, so an empty slot ends every probe.
+    /// The index slot holding `key` (`Ok`), or the empty slot that ends its probe (`Err`).
+    fn probe(&self, key: K) -> Result<usize, usize> {
+        let mut slot = self.home(key);
+        // The index is at most half full, so an empty slot ends every probe.
         loop {
-            match &self.slots[index] {
-                None => return None,
-                Some((stored, _)) if *stored == key => return Some(index),
-                Some(_) => index = (index + 1) & self.mask,
+            match self.index[slot] {
+                EMPTY => return Err(slot),
+                position if self.keys[position as usize] == key => return Ok(slot),
+                _ => slot = (slot + 1) & self.mask,
             }
         }
+    }
+
+    /// The entry position of `key`, if present.
+    fn find(&self, key: K) -> Option<usize> {
+        self.probe(key).ok().map(|slot| self.index[slot] as usize)
     }
 
     #[must_use]
@@ -150,13 +171,11 @@ impl<K: FixedKey, V> FixedMap<K, V> {
 
     #[must_use]
     pub fn get(&self, key: K) -> Option<&V> {
-        let index = self.find(key)?;
-        self.slots[index].as_ref().map(|(_, value)| value)
+        self.find(key).map(|position| &self.values[position])
     }
 
     pub fn get_mut(&mut self, key: K) -> Option<&mut V> {
-        let index = self.find(key)?;
-        self.slots[index].as_mut().map(|(_, value)| value)
+        self.find(key).map(|position| &mut self.values[position])
     }
 
     /// Inserts a new key.
@@ -165,85 +184,103 @@ impl<K: FixedKey, V> FixedMap<K, V> {
     /// [`FixedMapError::DuplicateKey`] if `key` is present (checked first),
     /// [`FixedMapError::Full`] if the map holds `capacity` entries.
     pub fn insert(&mut self, key: K, value: V) -> Result<(), FixedMapError> {
-        let mut index = self.home(key);
-        loop {
-            match &self.slots[index] {
-                None => break,
-                Some((stored, _)) if *stored == key => return Err(FixedMapError::DuplicateKey),
-                Some(_) => index = (index + 1) & self.mask,
-            }
-        }
+        let Err(slot) = self.probe(key) else {
+            return Err(FixedMapError::DuplicateKey);
+        };
         if self.is_full() {
             return Err(FixedMapError::Full {
                 capacity: self.capacity,
             });
         }
-        self.slots[index] = Some((key, value));
-        self.len += 1;
+        self.index[slot] = position_slot(self.keys.len());
+        // Within the capacity reserved by `new`: these pushes never reallocate.
+        self.keys.push(key);
+        self.values.push(value);
         Ok(())
     }
 
-    /// Removes `key`, returning its value. Later entries of the probe run shift back into the
-    /// hole, so lookups never need tombstones.
+    /// Removes `key`, returning its value. Later index entries of the probe run shift back
+    /// into the hole, so lookups never need tombstones; the last entry moves into the freed
+    /// position, so entries stay dense.
     ///
     /// # Panics
-    /// Never in practice: the slot `find` returned must be occupied.
+    /// Never in practice: every stored entry is indexed (`validate` checks it).
     pub fn remove(&mut self, key: K) -> Option<V> {
-        let mut hole = self.find(key)?;
-        let (_, value) = self.slots[hole]
-            .take()
-            .expect("found slot must be occupied");
-        self.len -= 1;
-        let mut index = (hole + 1) & self.mask;
-        while let Some((stored, _)) = &self.slots[index] {
-            let stored_home = self.home(*stored);
-            // The entry may move back into the hole unless its home lies cyclically in
-            // (hole, index]: then the hole is before its home and it would become unreachable.
-            let distance_to_index = index.wrapping_sub(stored_home) & self.mask;
-            let distance_to_hole = index.wrapping_sub(hole) & self.mask;
-            if distance_to_index >= distance_to_hole {
-                self.slots[hole] = self.slots[index].take();
-                hole = index;
-            }
-            index = (index + 1) & self.mask;
+        let slot = self.probe(key).ok()?;
+        let position = self.index[slot] as usize;
+        self.unlink(slot);
+        let last = self.keys.len() - 1;
+        if position != last {
+            let moved = self
+                .probe(self.keys[last])
+                .expect("the last entry must be indexed");
+            self.index[moved] = position_slot(position);
         }
-        Some(value)
+        self.keys.swap_remove(position);
+        Some(self.values.swap_remove(position))
+    }
+
+    /// Empties index slot `hole`, shifting later entries of its probe run back.
+    fn unlink(&mut self, mut hole: usize) {
+        self.index[hole] = EMPTY;
+        let mut slot = (hole + 1) & self.mask;
+        while self.index[slot] != EMPTY {
+            let stored_home = self.home(self.keys[self.index[slot] as usize]);
+            // The entry may move back into the hole unless its home lies cyclically in
+            // (hole, slot]: then the hole is before its home and it would become unreachable.
+            let distance_to_slot = slot.wrapping_sub(stored_home) & self.mask;
+            let distance_to_hole = slot.wrapping_sub(hole) & self.mask;
+            if distance_to_slot >= distance_to_hole {
+                self.index[hole] = self.index[slot];
+                self.index[slot] = EMPTY;
+                hole = slot;
+            }
+            slot = (slot + 1) & self.mask;
+        }
     }
 
     /// Removes every entry; capacity stays reserved.
     pub fn clear(&mut self) {
-        for slot in &mut self.slots {
-            *slot = None;
-        }
-        self.len = 0;
+        self.index.fill(EMPTY);
+        self.keys.clear();
+        self.values.clear();
     }
 
-    /// Entries in slot order. The order is an artifact of hashing: sort before it can reach
-    /// any output.
+    /// Entries in storage order. The order is an artifact of insertion and removal history:
+    /// sort before it can reach any output.
     pub fn iter_unordered(&self) -> impl Iterator<Item = (K, &V)> + '_ {
-        self.slots
-            .iter()
-            .filter_map(|slot| slot.as_ref().map(|(key, value)| (*key, value)))
+        self.keys.iter().copied().zip(&self.values)
     }
 
-    /// Checks that the count matches, the map is within capacity, and every key is reachable
-    /// from its home slot.
+    /// Checks that the index and the entries agree (each entry indexed once, reachable from
+    /// its home slot), and that the map is within capacity.
     ///
     /// # Errors
     /// A description of the first violation.
     pub fn validate(&self) -> Result<(), String> {
-        let occupied = self.slots.iter().filter(|slot| slot.is_some()).count();
-        if occupied != self.len {
-            return Err(format!("len {} but {occupied} occupied slots", self.len));
+        let len = self.keys.len();
+        if self.values.len() != len {
+            return Err(format!("{len} keys but {} values", self.values.len()));
         }
-        if self.len > self.capacity {
-            return Err(format!("len {} above capacity {}", self.len, self.capacity));
+        if len > self.capacity {
+            return Err(format!("len {len} above capacity {}", self.capacity));
         }
-        for (index, slot) in self.slots.iter().enumerate() {
-            if let Some((key, _)) = slot
-                && self.find(*key) != Some(index)
-            {
-                return Err(format!("key in slot {index} is unreachable or duplicated"));
+        let indexed = self.index.iter().filter(|&&slot| slot != EMPTY).count();
+        if indexed != len {
+            return Err(format!("len {len} but {indexed} occupied slots"));
+        }
+        if let Some(slot) = self
+            .index
+            .iter()
+            .position(|&p| p != EMPTY && p as usize >= len)
+        {
+            return Err(format!("slot {slot} points past the {len} entries"));
+        }
+        for (position, key) in self.keys.iter().enumerate() {
+            if self.find(*key) != Some(position) {
+                return Err(format!(
+                    "key at position {position} is unreachable or duplicated"
+                ));
             }
         }
         Ok(())
@@ -251,142 +288,5 @@ impl<K: FixedKey, V> FixedMap<K, V> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn insert_get_remove_round_trip() {
-        let mut map: FixedMap<u128, u32> = FixedMap::new(4);
-        assert!(map.is_empty());
-        map.insert(7, 70).unwrap();
-        map.insert(u128::MAX, 1).unwrap();
-        assert_eq!(map.get(7), Some(&70));
-        assert_eq!(map.get(8), None);
-        *map.get_mut(7).unwrap() += 1;
-        assert_eq!(map.remove(7), Some(71));
-        assert_eq!(map.remove(7), None);
-        assert_eq!(map.len(), 1);
-        assert!(map.contains_key(u128::MAX));
-        map.validate().unwrap();
-    }
-
-    #[test]
-    fn insert_into_full_map_is_rejected() {
-        let mut map: FixedMap<u64, ()> = FixedMap::new(3);
-        for key in 0..3 {
-            map.insert(key, ()).unwrap();
-        }
-        assert!(map.is_full());
-        assert_eq!(map.insert(3, ()), Err(FixedMapError::Full { capacity: 3 }));
-        assert_eq!(map.insert(1, ()), Err(FixedMapError::DuplicateKey));
-        assert_eq!(map.len(), 3);
-    }
-
-    #[test]
-    fn zero_capacity_map_is_always_full() {
-        let mut map: FixedMap<u64, ()> = FixedMap::new(0);
-        assert_eq!(map.insert(1, ()), Err(FixedMapError::Full { capacity: 0 }));
-        assert_eq!(map.get(1), None);
-    }
-
-    #[test]
-    fn duplicate_key_is_rejected() {
-        let mut map: FixedMap<u128, u8> = FixedMap::new(2);
-        map.insert(5, 1).unwrap();
-        assert_eq!(map.insert(5, 2), Err(FixedMapError::DuplicateKey));
-        assert_eq!(map.get(5), Some(&1));
-    }
-
-    #[test]
-    fn hash_is_fixed_across_runs() {
-        // Pinned values: a change here changes iteration order and probe lengths everywhere.
-        assert_eq!(hash_bits(0), 0);
-        assert_eq!(hash_bits(1), hash_bits(1));
-        assert_ne!(hash_bits(1), hash_bits(1 << 64));
-        assert_eq!(hash_bits(1), 0x5692_161D_100B_05E5);
-    }
-
-    #[test]
-    fn allocation_is_fixed_through_churn() {
-        let mut map: FixedMap<u128, u64> = FixedMap::new(64);
-        let reserved = map.allocated_slots();
-        for round in 0..5_000_u64 {
-            let key = (u128::from(round) << 64) | u128::from(round % 97);
-            if map.is_full() {
-                let oldest = u128::from(round - 64) << 64 | u128::from((round - 64) % 97);
-                assert_eq!(map.remove(oldest), Some(round - 64));
-            }
-            map.insert(key, round).unwrap();
-        }
-        assert_eq!(map.allocated_slots(), reserved);
-        assert_eq!(map.capacity(), 64);
-        map.validate().unwrap();
-        map.clear();
-        assert!(map.is_empty());
-        assert_eq!(map.allocated_slots(), reserved);
-    }
-
-    #[test]
-    fn error_messages_name_the_problem() {
-        assert_eq!(
-            FixedMapError::Full { capacity: 2 }.to_string(),
-            "table is full (2 entries)"
-        );
-        assert_eq!(
-            FixedMapError::DuplicateKey.to_string(),
-            "key is already present"
-        );
-    }
-
-    #[derive(Clone, Debug)]
-    enum Op {
-        Insert(u8),
-        Remove(u8),
-    }
-
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            any::<u8>().prop_map(Op::Insert),
-            any::<u8>().prop_map(Op::Remove)
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-        #[test]
-        fn behaves_like_a_bounded_vec_model(ops in proptest::collection::vec(op(), 0..300)) {
-            let mut map: FixedMap<u128, u8> = FixedMap::new(16);
-            let mut model: Vec<(u128, u8)> = Vec::new();
-            for op in ops {
-                match op {
-                    Op::Insert(k) => {
-                        // Spread small keys over both halves so the hash mixes both.
-                        let key = u128::from(k % 40) << (64 * u32::from(k % 2));
-                        let expected = if model.iter().any(|(m, _)| *m == key) {
-                            Err(FixedMapError::DuplicateKey)
-                        } else if model.len() >= 16 {
-                            Err(FixedMapError::Full { capacity: 16 })
-                        } else {
-                            model.push((key, k));
-                            Ok(())
-                        };
-                        prop_assert_eq!(map.insert(key, k), expected);
-                    }
-                    Op::Remove(k) => {
-                        let key = u128::from(k % 40) << (64 * u32::from(k % 2));
-                        let expected = model.iter().position(|(m, _)| *m == key)
-                            .map(|i| model.remove(i).1);
-                        prop_assert_eq!(map.remove(key), expected);
-                    }
-                }
-                prop_assert_eq!(map.len(), model.len());
-            }
-            map.validate().unwrap();
-            let mut listed: Vec<(u128, u8)> = map.iter_unordered().map(|(k, v)| (k, *v)).collect();
-            listed.sort_unstable();
-            model.sort_unstable();
-            prop_assert_eq!(listed, model);
-        }
-    }
-}
+#[path = "fixed_map_tests.rs"]
+mod tests;
