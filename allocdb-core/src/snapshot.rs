@@ -215,3 +215,7 @@ pub use crate::snapshot_decode::decode_snapshot;
 #[cfg(test)]
 #[path = "snapshot_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "snapshot_forgery_tests.rs"]
+mod forgery_tests;

@@ -6,8 +6,8 @@ use crate::ids::{HolderId, Lsn, OperationId, Slot};
 use proptest::prelude::*;
 
 /// A state with every kind of record: resources in every state, leases in several states
-/// (one retired), operations, and a watermark.
-fn busy_state() -> StateMachine {
+/// (one retired, one terminal and still readable), operations, and a watermark.
+pub(super) fn busy_state() -> StateMachine {
     let mut sm = StateMachine::new(Config::small());
     let mut lsn = 0;
     let mut apply = |sm: &mut StateMachine, slot: u64, command: Command| {
@@ -39,16 +39,13 @@ fn busy_state() -> StateMachine {
         holder_id: HolderId(9),
         ttl_slots: 5,
     };
+    let release = |lease_id| Command::Release {
+        lease_id,
+        holder_id: HolderId(9),
+        lease_epoch: 1,
+    };
     let first = apply(&mut sm, 1, reserve(&[1])).lease_id.unwrap();
-    apply(
-        &mut sm,
-        1,
-        Command::Release {
-            lease_id: first,
-            holder_id: HolderId(9),
-            lease_epoch: 1,
-        },
-    );
+    apply(&mut sm, 1, release(first));
     let active = apply(&mut sm, 7, reserve(&[2, 3])).lease_id.unwrap();
     apply(&mut sm, 7, Command::confirm(active, HolderId(9), 1));
     let revoking = apply(&mut sm, 7, reserve(&[4])).lease_id.unwrap();
@@ -64,6 +61,8 @@ fn busy_state() -> StateMachine {
     apply(&mut sm, 7, Command::Revoke { lease_id: revoking });
     apply(&mut sm, 8, reserve(&[6, 5]));
     apply(&mut sm, 8, reserve(&[]));
+    let released = apply(&mut sm, 8, reserve(&[1])).lease_id.unwrap();
+    apply(&mut sm, 8, release(released));
     lsn += 1;
     let noop = InternalCommand::Expire {
         lease_id: LeaseId(1),

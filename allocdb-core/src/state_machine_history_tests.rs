@@ -228,6 +228,19 @@ fn invariant_errors_describe_themselves() {
         InvariantError::StrayIndexEntry {
             lease_id: LeaseId(1),
         },
+        InvariantError::RepeatedMember {
+            lease_id: LeaseId(1),
+            resource_id: ResourceId(1),
+        },
+        InvariantError::DeadlineBeyondTtl {
+            lease_id: LeaseId(1),
+        },
+        InvariantError::Watermark {
+            watermark: LeaseId(1),
+        },
+        InvariantError::OperationRecord {
+            operation_id: OperationId(1),
+        },
         InvariantError::OperationQueue,
         InvariantError::LeaseQueue,
     ];

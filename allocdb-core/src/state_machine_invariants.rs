@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use crate::ids::{LeaseId, ResourceId, Slot};
-use crate::state_machine::{LeaseState, ResourceState, StateMachine};
+use crate::ids::{LeaseId, Lsn, OperationId, ResourceId, Slot};
+use crate::state_machine::{LeaseEntry, LeaseRecord, LeaseState, ResourceState, StateMachine};
 use crate::state_machine_index::NO_NODE;
 
 /// A broken invariant (a bug, or a snapshot that must not be admitted).
@@ -28,12 +28,31 @@ pub enum InvariantError {
     OwnedResources { owned: u64, live_members: u64 },
     /// `member_count` differs from the member list, or the list is empty or too long.
     MemberCount { lease_id: LeaseId },
+    /// A lease lists the same resource twice (no command can store that; a forged snapshot
+    /// could, and releasing such a lease would leave a resource pointing at a terminal lease).
+    RepeatedMember {
+        lease_id: LeaseId,
+        resource_id: ResourceId,
+    },
     /// The member pool's usage differs from the sum of the leases' members.
     MemberPoolUsage { used: u32, listed: u64 },
-    /// Terminal fields (`released_lsn`, `retire_after_slot`) disagree with the lease state.
+    /// Terminal fields (`released_lsn`, `retire_after_slot`) disagree with the lease state, or
+    /// lie outside what applying frames can produce: `created_lsn < released_lsn <= last lsn`,
+    /// `last slot <= retire_after_slot <= last slot + lease_history_window_slots`
+    /// (saturating). A retire slot above that bound would put the next push to the lease
+    /// retire queue out of order: a panic in apply that every replay would repeat.
     TerminalFields { lease_id: LeaseId },
     /// A lease was created after the last applied lsn, or its id does not match its lsn.
     LeaseIdentity { lease_id: LeaseId },
+    /// A `Reserved` lease's deadline lies more than `max_ttl_slots` past the last slot.
+    DeadlineBeyondTtl { lease_id: LeaseId },
+    /// The retired-id watermark is not the id of a lease this shard could have created by the
+    /// last applied lsn.
+    Watermark { watermark: LeaseId },
+    /// An operation is stored under another id, was applied after the last applied lsn, should
+    /// already have retired, or retires later than its retry window allows (which would put the
+    /// next push to the operation retire queue out of order: a panic in apply).
+    OperationRecord { operation_id: OperationId },
     /// A `Reserved` lease is not in the expiry index exactly once.
     ReservedNotIndexed { lease_id: LeaseId },
     /// An expiry index entry names something other than a `Reserved` lease with that deadline,
@@ -65,6 +84,10 @@ impl fmt::Display for InvariantError {
                 write!(f, "lease {lease_id} lists unknown resource {resource_id}")
             }
             Self::MemberCount { lease_id } => write!(f, "lease {lease_id} member count is wrong"),
+            Self::RepeatedMember {
+                lease_id,
+                resource_id,
+            } => write!(f, "lease {lease_id} lists resource {resource_id} twice"),
             Self::OwnedResources {
                 owned,
                 live_members,
@@ -84,6 +107,21 @@ impl fmt::Display for InvariantError {
                 )
             }
             Self::LeaseIdentity { lease_id } => write!(f, "lease {lease_id} id or lsn is wrong"),
+            Self::DeadlineBeyondTtl { lease_id } => {
+                write!(f, "lease {lease_id} deadline is beyond max_ttl_slots")
+            }
+            Self::Watermark { watermark } => {
+                write!(
+                    f,
+                    "retired-id watermark {watermark} was never a lease id here"
+                )
+            }
+            Self::OperationRecord { operation_id } => {
+                write!(
+                    f,
+                    "operation {operation_id} is out of its window or lsn range"
+                )
+            }
             Self::ReservedNotIndexed { lease_id } => {
                 write!(f, "reserved lease {lease_id} is not indexed exactly once")
             }
@@ -119,7 +157,9 @@ impl StateMachine {
             .map_err(|detail| table("operation", detail))?;
         self.validate_resources()?;
         self.validate_leases()?;
+        self.validate_watermark()?;
         self.validate_expiry_index()?;
+        self.validate_operations()?;
         self.validate_queues()
     }
 
@@ -148,51 +188,105 @@ impl StateMachine {
         Ok(())
     }
 
+    /// A lease's own fields against its id, its state and the last applied frame.
+    fn validate_lease_record(&self, record: &LeaseRecord) -> Result<(), InvariantError> {
+        let lease_id = record.lease_id;
+        let lsn = record.created_lsn;
+        if lsn > self.last_applied_lsn || lease_id != LeaseId::for_lsn(self.config.shard_id, lsn) {
+            return Err(InvariantError::LeaseIdentity { lease_id });
+        }
+        let last_slot = self.last_request_slot.get();
+        let terminal_fields_hold = match (record.released_lsn, record.retire_after_slot) {
+            (Some(released), Some(retire)) => {
+                let latest = last_slot.saturating_add(self.config.lease_history_window_slots);
+                record.state.is_terminal()
+                    && lsn < released
+                    && released <= self.last_applied_lsn
+                    && (last_slot..=latest).contains(&retire.get())
+            }
+            (None, None) => !record.state.is_terminal(),
+            _ => false,
+        };
+        if !terminal_fields_hold {
+            return Err(InvariantError::TerminalFields { lease_id });
+        }
+        let latest_deadline = u128::from(last_slot) + u128::from(self.config.max_ttl_slots);
+        if record.state == LeaseState::Reserved
+            && u128::from(record.deadline_slot.get()) > latest_deadline
+        {
+            return Err(InvariantError::DeadlineBeyondTtl { lease_id });
+        }
+        Ok(())
+    }
+
+    /// Walks a lease's member list (bounded by `max_bundle_size`, so a cycle cannot hang it)
+    /// and returns its length.
+    fn validate_members(
+        &self,
+        lease_id: LeaseId,
+        entry: &LeaseEntry,
+    ) -> Result<u32, InvariantError> {
+        let terminal = entry.record.state.is_terminal();
+        let mut count: u32 = 0;
+        let mut node = entry.member_head;
+        while node != NO_NODE && count <= self.config.max_bundle_size {
+            let (resource_id, next) = self.members.node(node);
+            let Some(resource) = self.resources.get(resource_id) else {
+                return Err(InvariantError::UnknownMember {
+                    lease_id,
+                    resource_id,
+                });
+            };
+            if !terminal && resource.current_lease_id != Some(lease_id) {
+                return Err(InvariantError::LiveMemberNotOwned {
+                    lease_id,
+                    resource_id,
+                });
+            }
+            if self.listed_before(entry.member_head, node, resource_id) {
+                return Err(InvariantError::RepeatedMember {
+                    lease_id,
+                    resource_id,
+                });
+            }
+            count += 1;
+            node = next;
+        }
+        if count != entry.record.member_count || count == 0 || count > self.config.max_bundle_size {
+            return Err(InvariantError::MemberCount { lease_id });
+        }
+        Ok(count)
+    }
+
+    /// Whether `resource_id` is in the list at `head` before `node` (which the list reaches).
+    fn listed_before(&self, head: u32, node: u32, resource_id: ResourceId) -> bool {
+        let mut cursor = head;
+        while cursor != node && cursor != NO_NODE {
+            let (listed, next) = self.members.node(cursor);
+            if listed == resource_id {
+                return true;
+            }
+            cursor = next;
+        }
+        false
+    }
+
     fn validate_leases(&self) -> Result<(), InvariantError> {
         let mut listed: u64 = 0;
         let mut live_listed: u64 = 0;
         for (lease_id, entry) in self.leases.iter_unordered() {
-            let record = &entry.record;
-            let lsn = record.created_lsn;
-            if record.lease_id != lease_id
-                || lsn > self.last_applied_lsn
-                || lease_id != LeaseId::for_lsn(self.config.shard_id, lsn)
-            {
+            if entry.record.lease_id != lease_id {
                 return Err(InvariantError::LeaseIdentity { lease_id });
             }
-            let terminal = record.state.is_terminal();
-            if record.released_lsn.is_some() != terminal
-                || record.retire_after_slot.is_some() != terminal
-            {
-                return Err(InvariantError::TerminalFields { lease_id });
-            }
-            let mut count: u32 = 0;
-            let mut node = entry.member_head;
-            while node != NO_NODE && count <= self.config.max_bundle_size {
-                let (resource_id, next) = self.members.node(node);
-                let Some(resource) = self.resources.get(resource_id) else {
-                    return Err(InvariantError::UnknownMember {
-                        lease_id,
-                        resource_id,
-                    });
-                };
-                if !terminal && resource.current_lease_id != Some(lease_id) {
-                    return Err(InvariantError::LiveMemberNotOwned {
-                        lease_id,
-                        resource_id,
-                    });
-                }
-                count += 1;
-                node = next;
-            }
-            if count != record.member_count || count == 0 || count > self.config.max_bundle_size {
-                return Err(InvariantError::MemberCount { lease_id });
-            }
+            self.validate_lease_record(&entry.record)?;
+            let count = self.validate_members(lease_id, entry)?;
             listed += u64::from(count);
-            if !terminal {
+            if !entry.record.state.is_terminal() {
                 live_listed += u64::from(count);
             }
         }
+        // With no repeated member, and every member of a live lease pointing back at it, equal
+        // counts mean every resource that names a lease is one of that lease's members.
         let owned = self
             .resources
             .iter_unordered()
@@ -209,6 +303,39 @@ impl StateMachine {
                 used: self.members.used(),
                 listed,
             });
+        }
+        Ok(())
+    }
+
+    fn validate_watermark(&self) -> Result<(), InvariantError> {
+        let Some(watermark) = self.retired_lease_watermark else {
+            return Ok(());
+        };
+        let shard = self.config.shard_id;
+        let possible =
+            LeaseId::for_lsn(shard, Lsn(1))..=LeaseId::for_lsn(shard, self.last_applied_lsn);
+        if possible.contains(&watermark) {
+            Ok(())
+        } else {
+            Err(InvariantError::Watermark { watermark })
+        }
+    }
+
+    /// Every stored operation is live at the last applied slot (applying a frame at slot `S`
+    /// retires every entry with `retire_after_slot < S` first) and was stored by a frame at
+    /// a slot `<= S`, so it retires at most a retry window after `S`.
+    fn validate_operations(&self) -> Result<(), InvariantError> {
+        let last_slot = self.last_request_slot.get();
+        let latest = u128::from(last_slot) + u128::from(self.config.max_client_retry_window_slots);
+        for (operation_id, record) in self.operations.iter_unordered() {
+            let retire = record.retire_after_slot.get();
+            if record.operation_id != operation_id
+                || record.applied_lsn > self.last_applied_lsn
+                || retire < last_slot
+                || u128::from(retire) > latest
+            {
+                return Err(InvariantError::OperationRecord { operation_id });
+            }
         }
         Ok(())
     }
