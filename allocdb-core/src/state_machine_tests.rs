@@ -411,3 +411,20 @@ fn due_expirations_are_in_deadline_then_id_order() {
 
 #[path = "state_machine_history_tests.rs"]
 mod history;
+
+#[test]
+fn a_bundle_as_large_as_the_payload_allows_is_checked_in_near_linear_time() {
+    // A valid config may allow a 1 MiB payload: 65,532 members. A quadratic repeat check
+    // would stall the single writer for seconds on one request, and again on every replay.
+    let mut config = Config::small();
+    config.max_wal_payload_bytes = 1 << 20;
+    let mut h = Harness::new(config);
+    let members = ((1 << 20) - 33 - 29) / 16;
+    let mut ids: Vec<u128> = (1..=members).collect();
+    let started = std::time::Instant::now();
+    assert_eq!(h.code(reserve(&ids, 1, 1)), R::BundleTooLarge);
+    ids.push(1);
+    assert_eq!(h.code(reserve(&ids, 1, 1)), R::InvalidRequest);
+    let elapsed = started.elapsed();
+    assert!(elapsed.as_secs() < 2, "two large bundles took {elapsed:?}");
+}
