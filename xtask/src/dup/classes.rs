@@ -11,8 +11,9 @@
 //!    that thousands of units share cannot make the search quadratic.
 //! 3. Copies joined by any of these links form one class (union-find), with one copy per file.
 //! 4. Overlapping classes are merged: strong classes (`exact`, `renamed`) first, larger first,
-//!    then `near` ones; a copy inside (or around) an already counted stretch is dropped, so
-//!    every stretch of code is counted once, as its strongest kind.
+//!    then `near` ones; a copy counts only its lines not counted yet (none when it lies inside
+//!    a counted stretch, its lines less those of counted stretches inside it), so every line of
+//!    code is counted once, as its strongest kind.
 
 // Line and identifier counts are far below 2^52, so converting them to `f64` is exact.
 #![allow(clippy::cast_precision_loss)]
@@ -153,7 +154,7 @@ pub fn find_clones(files: &[&[Unit]], options: &Options) -> (Vec<CloneClass>, St
         near.run(&mut sets, &mut stats);
     }
     let classes = components(&refs, &mut sets, files);
-    (merge_overlaps(classes, files), stats)
+    (merge_overlaps(classes, files, options.min_lines), stats)
 }
 
 /// Near-miss candidates are only looked for among units of the same category.
@@ -265,8 +266,54 @@ fn make_class(mut copies: Vec<UnitRef>, similarity: f64, files: &[&[Unit]]) -> C
     }
 }
 
+/// The stretches of one file already counted: `(start line, end line, source lines)` of each
+/// counted copy.
+type Counted = Vec<(u32, u32, u32)>;
+
+/// The source lines of `unit` not yet counted: 0 when it lies inside (or crosses) a counted
+/// stretch, else its lines less those of the outermost counted stretches inside it (units
+/// nest, so their line counts can be subtracted).
+fn uncounted_lines(unit: &Unit, counted: Option<&Counted>) -> u32 {
+    let Some(counted) = counted else {
+        return unit.lines;
+    };
+    let (start, end) = (unit.start_line, unit.end_line);
+    let overlapping = counted.iter().filter(|&&(s, e, _)| s <= end && start <= e);
+    let mut inside: Vec<(u32, u32, u32)> = Vec::new();
+    for &(s, e, lines) in overlapping {
+        if !(start <= s && e <= end) || (s, e) == (start, end) {
+            return 0;
+        }
+        inside.push((s, e, lines));
+    }
+    let outermost = inside.iter().filter(|&&(s, e, _)| {
+        !inside
+            .iter()
+            .any(|&(os, oe, _)| (os, oe) != (s, e) && os <= s && e <= oe)
+    });
+    let mut seen = Vec::new();
+    let mut lines = unit.lines;
+    for &(s, e, counted_lines) in outermost {
+        if !seen.contains(&(s, e)) {
+            seen.push((s, e));
+            lines = lines.saturating_sub(counted_lines);
+        }
+    }
+    lines
+}
+
 /// Counts every stretch once (see the module docs), then sorts by first copy.
-fn merge_overlaps(mut classes: Vec<CloneClass>, files: &[&[Unit]]) -> Vec<CloneClass> {
+///
+/// Classes are taken strongest first (`exact` and `renamed`, then `near`), larger first. Each
+/// copy's lines not yet counted decide: a copy with fewer than `min_lines` of them is already
+/// counted (at most one such copy stays, as the anchor the new copies duplicate); the class
+/// counts the fewest uncounted lines of its new copies (at most the anchor's lines), so a line
+/// counted in a stronger or larger class is never counted again.
+fn merge_overlaps(
+    mut classes: Vec<CloneClass>,
+    files: &[&[Unit]],
+    min_lines: u32,
+) -> Vec<CloneClass> {
     let unit = |r: &UnitRef| &files[r.file][r.unit];
     classes.sort_by(|a, b| {
         let is_near = |c: &CloneClass| c.kind == Kind::Near;
@@ -276,26 +323,28 @@ fn merge_overlaps(mut classes: Vec<CloneClass>, files: &[&[Unit]]) -> Vec<CloneC
             &b.copies,
         ))
     });
-    let mut counted: HashMap<usize, Vec<(u32, u32)>, BuildHasherDefault<IdHasher>> =
-        HashMap::default();
+    let mut counted: HashMap<usize, Counted, BuildHasherDefault<IdHasher>> = HashMap::default();
     let mut kept = Vec::new();
     for class in classes {
-        let covered = |r: &UnitRef| {
-            let u = unit(r);
-            counted.get(&r.file).is_some_and(|ranges| {
-                ranges
-                    .iter()
-                    .any(|&(start, end)| start <= u.end_line && u.start_line <= end)
-            })
-        };
-        let (old, new): (Vec<UnitRef>, Vec<UnitRef>) =
-            class.copies.iter().partition(|r| covered(r));
-        if new.is_empty() || (old.is_empty() && new.len() < 2) {
-            continue;
+        let mut old = Vec::new();
+        let mut new = Vec::new();
+        let mut lines = u32::MAX;
+        for r in &class.copies {
+            let uncounted = uncounted_lines(unit(r), counted.get(&r.file));
+            if uncounted >= min_lines.max(1) {
+                new.push(*r);
+                lines = lines.min(uncounted);
+            } else {
+                old.push(*r);
+            }
         }
-        // One counted copy stays as the anchor the new copies duplicate.
+        // One counted copy stays as the anchor the new copies duplicate; as in every class,
+        // no more lines are counted than the shortest copy has.
+        if let Some(anchor) = old.first() {
+            lines = lines.min(unit(anchor).lines);
+        }
         let copies: Vec<UnitRef> = old.into_iter().take(1).chain(new).collect();
-        if copies.len() < 2 {
+        if copies.len() < 2 || lines == u32::MAX {
             continue;
         }
         for r in &copies {
@@ -303,9 +352,11 @@ fn merge_overlaps(mut classes: Vec<CloneClass>, files: &[&[Unit]]) -> Vec<CloneC
             counted
                 .entry(r.file)
                 .or_default()
-                .push((u.start_line, u.end_line));
+                .push((u.start_line, u.end_line, u.lines));
         }
-        kept.push(make_class(copies, class.similarity, files));
+        let mut merged = make_class(copies, class.similarity, files);
+        merged.lines = lines;
+        kept.push(merged);
     }
     kept.sort_by_key(|c| {
         (

@@ -1,5 +1,7 @@
 //! Class formation and overlap merging on small in-memory files.
 
+use std::fmt::Write as _;
+
 use super::*;
 use crate::dup::units::file_units;
 
@@ -111,4 +113,102 @@ fn same_shape_without_shared_names_is_not_a_clone() {
     let a = "enum A {\n    One,\n    Two,\n    Three,\n    Four,\n    Five,\n}\n";
     let b = "enum B {\n    Red,\n    Green,\n    Blue,\n    Cyan,\n    Pink,\n}\n";
     assert!(found(&units(&[a, b]), &Options::default()).is_empty());
+}
+
+/// An impl of twenty short accessors (each below `--min-lines`) and one longer method.
+fn impl_with(name: &str, method: &str) -> String {
+    let mut text = format!("impl {name} {{\n");
+    for i in 1..=20 {
+        let _ = writeln!(
+            text,
+            "    fn s{i}(&self) -> u32 {{\n        self.v + {i}\n    }}\n"
+        );
+    }
+    text.push_str(method);
+    text.push_str("}\n");
+    text
+}
+
+const M_ONE: &str = "    fn m(&self, q: u32) -> u32 {
+        let mut acc = 0;
+        while acc < q {
+            acc += self.v;
+        }
+        if acc > 7 { acc -= 1; }
+        acc * 2
+    }
+";
+
+const M_TWO: &str = "    fn m(&self, items: &[u8]) -> usize {
+        let total = items.len();
+        match total {
+            0 => 1,
+            n => n - 1,
+        };
+        let _ = items.iter().map(|x| x + 1).count();
+        total
+    }
+";
+
+/// `(kind, lines, [item])` of each class.
+fn counted(files: &[Vec<Unit>]) -> Vec<(Kind, u32, Vec<String>)> {
+    let lists: Vec<&[Unit]> = files.iter().map(Vec::as_slice).collect();
+    let (classes, _) = find_clones(&lists, &Options::default());
+    classes
+        .iter()
+        .map(|c| {
+            let items = c.copies.iter().map(|r| {
+                let u = &files[r.file][r.unit];
+                format!("{}:{}", r.file, u.item)
+            });
+            (c.kind, c.lines, items.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn a_method_counted_as_exact_is_not_counted_again_inside_a_near_impl() {
+    // Files 0 and 1 hold near impls (their `m` differ); file 1's `m` is an exact copy of
+    // file 2's. The nine lines of file 1's `m` are counted once, in the exact class: the near
+    // class counts only what is left of file 1's impl (71 - 9 = 62 lines, file 0's has 70).
+    let files = units(&[&impl_with("W", M_ONE), &impl_with("W", M_TWO)]);
+    let a_impl = files[0][0].lines;
+    let b_impl = files[1][0].lines;
+    assert_eq!((a_impl, b_impl), (70, 71));
+    assert_eq!(
+        counted(&files),
+        [(Kind::Near, 70, vec!["0:impl W".into(), "1:impl W".into()])]
+    );
+    let three = [
+        files[0].clone(),
+        files[1].clone(),
+        units(&[&format!("impl Z {{\n{M_TWO}}}\n")])[0].clone(),
+    ];
+    assert_eq!(
+        counted(&three),
+        [
+            (Kind::Near, 62, vec!["0:impl W".into(), "1:impl W".into()]),
+            (Kind::Exact, 9, vec!["1:fn W::m".into(), "2:fn Z::m".into()]),
+        ]
+    );
+}
+
+#[test]
+fn a_near_impl_keeps_the_lines_its_exact_methods_do_not_cover() {
+    // Same pair: the exact `m` counts its 9 lines, the near impl the other 62 lines of its
+    // copies (it is not dropped for holding an exact method).
+    let files = units(&[
+        &impl_with("W", M_TWO),
+        &impl_with("W", M_TWO).replace("self.v + 20", "self.v - 20"),
+    ]);
+    assert_eq!(files[0][0].lines, 71);
+    let mut found = counted(&files);
+    found.sort_by_key(|c| c.0);
+    assert_eq!(
+        found,
+        [
+            (Kind::Exact, 9, vec!["0:fn W::m".into(), "1:fn W::m".into()]),
+            (Kind::Near, 62, vec!["0:impl W".into(), "1:impl W".into()]),
+        ]
+    );
 }
