@@ -217,6 +217,18 @@ pub struct Suppression {
     pub reason: Spanned<String>,
 }
 
+/// A TOML error message on one line: `toml` spreads some messages over several lines (what
+/// it found, then what it expected), and every error of xtask is one line.
+#[must_use]
+pub fn one_line(message: &str) -> String {
+    let parts: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    parts.join("; ")
+}
+
 impl ContractFile {
     /// Reads and parses the contract file at `path`.
     ///
@@ -237,7 +249,10 @@ impl ContractFile {
     pub fn parse(text: &str, name: &str) -> anyhow::Result<ContractFile> {
         let contract: ContractFile = toml::from_str(text).map_err(|error| {
             let line = error.span().map_or(1, |span| line_of(text, span.start));
-            anyhow::anyhow!("{name}:{line}: malformed contract: {}", error.message())
+            anyhow::anyhow!(
+                "{name}:{line}: malformed contract: {}",
+                one_line(error.message())
+            )
         })?;
         if contract.schema != 1 {
             bail!(

@@ -91,6 +91,22 @@ fn exit_2_wins_over_violations_when_a_file_does_not_parse() {
 }
 
 #[test]
+fn exit_2_on_a_malformed_manifest_with_one_line_naming_file_and_line() {
+    let dir = clean_copy();
+    std::fs::write(
+        dir.path().join("alpha/Cargo.toml"),
+        "[package]\nname = \"alpha\"\n\n[dependencies\nruntime = { path = \"../runtime\" }\n",
+    )
+    .unwrap();
+    let output = xtask(&["contract", "--root", &root_arg(dir.path())], dir.path());
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: alpha/Cargo.toml:4: malformed manifest: invalid table header; expected `.`, `]`\n"
+    );
+}
+
+#[test]
 fn exit_2_when_a_listed_crate_folder_is_missing_and_not_pending() {
     let dir = clean_copy();
     let contract = dir.path().join("contracts/runtime-contract.toml");

@@ -100,7 +100,10 @@ impl Manifest {
             let line = error
                 .span()
                 .map_or(1, |s| crate::contract_file::line_of(text, s.start));
-            anyhow::anyhow!("{shown}:{line}: malformed manifest: {}", error.message())
+            anyhow::anyhow!(
+                "{shown}:{line}: malformed manifest: {}",
+                crate::contract_file::one_line(error.message())
+            )
         })?;
         let mut dependencies = Vec::new();
         let mut add = |table: Option<DepTable>, kind: DepKind| {

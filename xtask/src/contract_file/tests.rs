@@ -39,6 +39,17 @@ fn malformed_contract_names_the_line() {
 }
 
 #[test]
+fn a_toml_syntax_error_is_one_line_naming_the_line() {
+    // toml's message for a broken table header spans two lines ("invalid table header" and
+    // what it expected); the error stays one line.
+    let text = format!("{MINIMAL}\n[[rules]\nname = 3\n");
+    assert_eq!(
+        error_of(&text),
+        "c.toml:10: malformed contract: invalid table header; expected `.`, `]]`"
+    );
+}
+
+#[test]
 fn unknown_schema_is_rejected() {
     let text = MINIMAL.replace("schema = 1", "schema = 2");
     let error = error_of(&text);
