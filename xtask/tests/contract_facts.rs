@@ -105,3 +105,26 @@ fn doc_comments_and_comments_leave_no_tokens() {
             .all(|t| t.text != "unsafe" && t.text != "doc")
     );
 }
+
+#[test]
+fn public_fields_of_unions_and_enum_variants_are_public_names() {
+    let found: Vec<(&str, String)> = facts(
+        "pub union U {\n    pub lease_id: u32,\n    slot: u32,\n}\npub enum E {\n    Held { hold_count: u8 },\n    Tuple(u8),\n}\nenum Private { A { lease: u8 } }\n",
+    )
+    .pub_names
+    .into_iter()
+    .map(|n| (n.what, n.name))
+    .collect();
+    // Variant fields of a public enum are public: `E::Held { hold_count }` is part of its API.
+    assert_eq!(
+        found,
+        [
+            ("union", "U".to_owned()),
+            ("field", "lease_id".to_owned()),
+            ("enum", "E".to_owned()),
+            ("variant", "Held".to_owned()),
+            ("field", "hold_count".to_owned()),
+            ("variant", "Tuple".to_owned()),
+        ]
+    );
+}

@@ -209,6 +209,15 @@ impl ItemVisitor {
         }
     }
 
+    /// Named fields that are `pub` (or all of them, for enum variants).
+    fn public_fields<'f>(&mut self, fields: impl Iterator<Item = &'f syn::Field>, all: bool) {
+        for field in fields {
+            if let (true, Some(ident)) = (all || is_pub(&field.vis), &field.ident) {
+                self.public("field", ident);
+            }
+        }
+    }
+
     /// `pub use a::b as name;` makes `name` public.
     fn public_renames(&mut self, tree: &syn::UseTree) {
         match tree {
@@ -238,19 +247,20 @@ impl ItemVisitor {
             syn::Item::Fn(f) if is_pub(&f.vis) => self.public("fn", &f.sig.ident),
             syn::Item::Struct(s) if is_pub(&s.vis) => {
                 self.public("struct", &s.ident);
-                for field in &s.fields {
-                    if let (true, Some(ident)) = (is_pub(&field.vis), &field.ident) {
-                        self.public("field", ident);
-                    }
-                }
+                self.public_fields(s.fields.iter(), false);
             }
             syn::Item::Enum(e) if is_pub(&e.vis) => {
                 self.public("enum", &e.ident);
                 for variant in &e.variants {
                     self.public("variant", &variant.ident);
+                    // A public enum's variant fields are public whatever their (absent) `pub`.
+                    self.public_fields(variant.fields.iter(), true);
                 }
             }
-            syn::Item::Union(u) if is_pub(&u.vis) => self.public("union", &u.ident),
+            syn::Item::Union(u) if is_pub(&u.vis) => {
+                self.public("union", &u.ident);
+                self.public_fields(u.fields.named.iter(), false);
+            }
             syn::Item::Type(t) if is_pub(&t.vis) => self.public("type", &t.ident),
             syn::Item::Const(c) if is_pub(&c.vis) => self.public("const", &c.ident),
             syn::Item::Static(s) if is_pub(&s.vis) => self.public("static", &s.ident),
