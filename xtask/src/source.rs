@@ -48,8 +48,8 @@ pub struct FileInput {
     pub module: String,
 }
 
-/// Where a file failed to parse (1-based line and column).
-#[derive(Clone, Debug, Eq, PartialEq, Ord, PartialOrd)]
+/// Where a file failed to parse (1-based line and column); dup-report prints it as is.
+#[derive(Clone, Debug, Eq, PartialEq, Ord, PartialOrd, serde::Serialize)]
 pub struct ParseError {
     pub file: String,
     pub line: usize,
@@ -147,6 +147,29 @@ pub fn is_test_code(attrs: &[syn::Attribute]) -> bool {
             .collect();
         words.contains(&"test") && !words.contains(&"not")
     })
+}
+
+/// The outer attributes of an item (where `#[cfg(test)]` and `#[test]` sit).
+#[must_use]
+pub fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(i) => &i.attrs,
+        syn::Item::Enum(i) => &i.attrs,
+        syn::Item::ExternCrate(i) => &i.attrs,
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::ForeignMod(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Static(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Trait(i) => &i.attrs,
+        syn::Item::TraitAlias(i) => &i.attrs,
+        syn::Item::Type(i) => &i.attrs,
+        syn::Item::Union(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
 }
 
 /// Reads, parses and analyzes every file on `threads` worker threads.

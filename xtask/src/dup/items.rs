@@ -43,24 +43,6 @@ pub(super) fn item_end(item: &syn::Item) -> Option<Span> {
     })
 }
 
-pub(super) fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
-    use syn::Item;
-    match item {
-        Item::Const(i) => &i.attrs,
-        Item::Enum(i) => &i.attrs,
-        Item::Fn(i) => &i.attrs,
-        Item::Impl(i) => &i.attrs,
-        Item::Macro(i) => &i.attrs,
-        Item::Mod(i) => &i.attrs,
-        Item::Static(i) => &i.attrs,
-        Item::Struct(i) => &i.attrs,
-        Item::Trait(i) => &i.attrs,
-        Item::Union(i) => &i.attrs,
-        Item::Type(i) => &i.attrs,
-        _ => &[],
-    }
-}
-
 pub(super) fn item_label(item: &syn::Item) -> Option<String> {
     use syn::Item;
     Some(match item {

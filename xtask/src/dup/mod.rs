@@ -87,12 +87,7 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
     let mut kept = Vec::new();
     for file in analyzed {
         match file.result {
-            Err(error) => parse_errors.push(report::ParseErrorEntry {
-                file: error.file,
-                line: error.line,
-                column: error.column,
-                message: error.message,
-            }),
+            Err(error) => parse_errors.push(error),
             Ok(units) if input.include_tests || !file.test_file => kept.push((file.file, units)),
             Ok(_) => {}
         }

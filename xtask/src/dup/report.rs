@@ -77,13 +77,8 @@ pub struct ModuleEntry {
     pub duplicated_lines: u64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ParseErrorEntry {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
+/// A file that does not parse, as the front end reports it (one type, not a copy).
+pub type ParseErrorEntry = crate::source::ParseError;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Baseline {

@@ -13,9 +13,9 @@ use std::hash::BuildHasherDefault;
 use proc_macro2::{LineColumn, Span};
 
 use super::hash::{IdHasher, fnv, mix};
-use super::items::{delimiter_close, impl_label, item_attrs, item_end, item_label, type_name};
+use super::items::{delimiter_close, impl_label, item_end, item_label, type_name};
 use super::lexer::{Class, Token, tokenize};
-use crate::source::is_test_code;
+use crate::source::{is_test_code, item_attrs};
 
 /// One unit of comparison, as plain data.
 #[derive(Clone, Debug, Eq, PartialEq)]
