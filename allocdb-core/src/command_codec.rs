@@ -255,6 +255,15 @@ fn decode_version(reader: &mut Reader<'_>) -> Result<(), DecodeError> {
     }
 }
 
+/// The resource ids of a member list (16 LE bytes each; the caller took whole records).
+pub(crate) fn resource_ids(bytes: &[u8]) -> impl Iterator<Item = ResourceId> + '_ {
+    bytes.chunks_exact(16).map(|chunk| {
+        let mut raw = [0; 16];
+        raw.copy_from_slice(chunk);
+        ResourceId(u128::from_le_bytes(raw))
+    })
+}
+
 fn decode_reserve(reader: &mut Reader<'_>) -> Result<Command, DecodeError> {
     let holder_id = HolderId(reader.u128("holder_id")?);
     let ttl_slots = reader.u64("ttl_slots")?;
@@ -264,14 +273,7 @@ fn decode_reserve(reader: &mut Reader<'_>) -> Result<Command, DecodeError> {
         .unwrap_or(usize::MAX)
         .saturating_mul(16);
     let members = reader.take("resource_ids", needed)?;
-    let resource_ids = members
-        .chunks_exact(16)
-        .map(|chunk| {
-            let mut raw = [0; 16];
-            raw.copy_from_slice(chunk);
-            ResourceId(u128::from_le_bytes(raw))
-        })
-        .collect();
+    let resource_ids = resource_ids(members).collect();
     Ok(Command::ReserveBundle {
         resource_ids,
         holder_id,

@@ -2,7 +2,7 @@
 //! against the config and the bytes left before anything is allocated, ids must be strictly
 //! increasing (no duplicates), and the rebuilt state must pass every invariant.
 
-use crate::command_codec::Reader;
+use crate::command_codec::{Reader, resource_ids};
 use crate::config::Config;
 use crate::ids::{HolderId, LeaseId, Lsn, OperationId, ResourceId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
@@ -166,11 +166,7 @@ fn decode_leases(reader: &mut Reader<'_>, state: &mut StateMachine) -> Result<()
         }
         let bytes = reader.take("members", record.member_count as usize * 16)?;
         members.clear();
-        members.extend(bytes.chunks_exact(16).map(|chunk| {
-            let mut raw = [0; 16];
-            raw.copy_from_slice(chunk);
-            ResourceId(u128::from_le_bytes(raw))
-        }));
+        members.extend(resource_ids(bytes));
         if record.state == LeaseState::Reserved {
             if !state.expiry.has_room(record.deadline_slot) {
                 return Err(SnapshotError::ExpiryBucketFull { lease_id });

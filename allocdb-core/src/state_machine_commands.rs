@@ -184,9 +184,7 @@ impl StateMachine {
         holder_id: HolderId,
         lease_epoch: u64,
     ) -> Result<LeaseEntry, ResultCode> {
-        let entry = *self
-            .lookup_lease(lease_id)
-            .map_err(LeaseLookupError::result_code)?;
+        let entry = self.lease_entry(lease_id)?;
         if entry.record.holder_id != holder_id {
             return Err(ResultCode::HolderMismatch);
         }
@@ -239,10 +237,17 @@ impl StateMachine {
         self.finish_lease(ctx, entry, LeaseState::Released, true)
     }
 
+    /// The lease lookup every command on a lease id starts with.
+    fn lease_entry(&self, lease_id: LeaseId) -> Result<LeaseEntry, ResultCode> {
+        self.lookup_lease(lease_id)
+            .copied()
+            .map_err(LeaseLookupError::result_code)
+    }
+
     fn revoke(&mut self, lease_id: LeaseId) -> CommandOutcome {
-        let entry = match self.lookup_lease(lease_id) {
-            Ok(entry) => *entry,
-            Err(error) => return refuse(error.result_code()),
+        let entry = match self.lease_entry(lease_id) {
+            Ok(entry) => entry,
+            Err(code) => return refuse(code),
         };
         if entry.record.state != LeaseState::Active {
             return refuse(ResultCode::InvalidState);
@@ -256,9 +261,9 @@ impl StateMachine {
     }
 
     fn reclaim(&mut self, ctx: CommandContext, lease_id: LeaseId) -> CommandOutcome {
-        let entry = match self.lookup_lease(lease_id) {
-            Ok(entry) => *entry,
-            Err(error) => return refuse(error.result_code()),
+        let entry = match self.lease_entry(lease_id) {
+            Ok(entry) => entry,
+            Err(code) => return refuse(code),
         };
         if entry.record.state != LeaseState::Revoking {
             return refuse(ResultCode::InvalidState);
