@@ -393,6 +393,15 @@ fn baseline_file_gives_the_delta_per_module_and_pair() {
     assert!(pairs.contains(
         &serde_json::json!({"a": "engine-a", "b": "engine-c", "before": 0, "after": 31})
     ));
+    // The html report shows the delta too (it is the file people open).
+    let html = dup_report(
+        &repo_root(),
+        &fixture_roots(),
+        &["--format", "html", "--baseline", before.to_str().unwrap()],
+    );
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert!(html.contains("<h2>Against the baseline</h2>"), "{html}");
+    assert!(html.contains(": duplicated 51 -&gt; 82 (+31)"), "{html}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use similar::{Algorithm, ChangeTag, DiffTag, TextDiff};
 
-use super::render_text::matrix;
+use super::render_text::{human_baseline, matrix};
 use super::report::{Location, Report};
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
@@ -43,6 +43,7 @@ pub fn html(report: &Report) -> String {
         "<title>dup-report</title><style>{STYLE}</style></head><body>\n<h1>Duplication report</h1>\n"
     );
     summary(&mut out, report);
+    notes(&mut out, report);
     let mut sources = Sources::default();
     for clone in &report.clones {
         let _ = writeln!(
@@ -129,6 +130,10 @@ fn summary(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</table>\n");
+}
+
+/// Files that did not parse, and the delta against the baseline, if any.
+fn notes(out: &mut String, report: &Report) {
     for e in &report.parse_errors {
         let _ = writeln!(
             out,
@@ -137,6 +142,15 @@ fn summary(out: &mut String, report: &Report) {
             e.line,
             e.column,
             escape(&e.message)
+        );
+    }
+    if let Some(baseline) = &report.baseline {
+        let mut text = String::new();
+        human_baseline(&mut text, baseline);
+        let _ = writeln!(
+            out,
+            "<h2>Against the baseline</h2><pre>{}</pre>",
+            escape(&text)
         );
     }
 }

@@ -94,7 +94,7 @@ pub fn human(report: &Report) -> String {
     out
 }
 
-fn human_baseline(out: &mut String, b: &Baseline) {
+pub(super) fn human_baseline(out: &mut String, b: &Baseline) {
     let _ = writeln!(
         out,
         "baseline {}: duplicated {} -> {} ({:+}), runtime {} -> {} ({:+})",
