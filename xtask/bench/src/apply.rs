@@ -106,6 +106,20 @@ fn requests<S: Subject>(commands: u64) -> Vec<S::Request> {
         .collect()
 }
 
+/// The durable runs use the 16x configs and advance the slot by one every
+/// `COMMANDS_PER_SLOT` commands. With the 1x tables a batch of 4,096 cannot work: the
+/// previous batch's operations (retry window 1,024 slots) must retire before a batch fills
+/// the 4,096-entry table, so the slot would have to jump more than 1,024 per batch, while a
+/// Reserve at the end of one batch must not expire (ttl 1,000) before its Activate in the next.
+pub const DURABLE_CAPACITY_SCALE: u32 = 16;
+pub const COMMANDS_PER_SLOT: u64 = 8;
+
+/// The request slot of command `index` (or of the batch it starts) in the durable runs.
+#[must_use]
+pub fn durable_slot(index: u64) -> u64 {
+    index / COMMANDS_PER_SLOT + 1
+}
+
 fn durable_once<S: Subject>(
     scratch: &Path,
     requests: &[S::Request],
@@ -113,11 +127,11 @@ fn durable_once<S: Subject>(
     tally: &mut Tally,
 ) -> Result<f64, String> {
     let dir = tempfile::tempdir_in(scratch).map_err(|error| error.to_string())?;
-    let mut handle = S::open(dir.path(), S::config(1))?;
+    let mut handle = S::open(dir.path(), S::config(DURABLE_CAPACITY_SCALE))?;
     let (seconds, result) = time(|| -> Result<(), String> {
         if batch == 1 {
             for (index, request) in (0_u64..).zip(requests) {
-                match S::submit(&mut handle, request, index + 1)? {
+                match S::submit(&mut handle, request, durable_slot(index))? {
                     Ok(()) => tally.ok += 1,
                     Err(code) => tally.refuse(index, code),
                 }
@@ -125,7 +139,7 @@ fn durable_once<S: Subject>(
             return Ok(());
         }
         for (chunk, first) in requests.chunks(batch).zip((0_u64..).step_by(batch)) {
-            let (refused, code) = S::submit_batch(&mut handle, chunk, first + 1)?;
+            let (refused, code) = S::submit_batch(&mut handle, chunk, durable_slot(first))?;
             tally.ok += chunk.len() as u64 - refused;
             tally.refuse_many(first, refused, code);
         }

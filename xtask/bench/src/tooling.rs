@@ -228,10 +228,7 @@ fn run_jscpd(
 ) -> Result<Vec<ToolReport>, String> {
     let modes: [(&str, &[&str]); 2] = [
         ("exact", &[]),
-        (
-            "ignore identifiers and literals",
-            &["--ignore-identifiers", "--ignore-literals"],
-        ),
+        ("renamed", &["--ignore-identifiers", "--ignore-literals"]),
     ];
     let mut reports = Vec::new();
     for (mode, flags) in modes {
