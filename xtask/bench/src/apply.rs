@@ -4,7 +4,8 @@
 //! i + 1`), at the standard capacities and at 16x, runs interleaved so that both see the same
 //! machine. Durable: the same workload through the engine handle, one `submit` (one
 //! fdatasync) per command for batch 1, `submit_batch` (one fdatasync per batch) otherwise,
-//! each run next to a raw `write + fdatasync` of the same bytes per batch on the same disk.
+//! alternating, ten slices per run, with a raw `write + fdatasync` of the same bytes per batch
+//! to another file on the same disk.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -91,7 +92,8 @@ pub struct DurableReport {
     pub frame_bytes: f64,
     pub commands_per_second: f64,
     pub timing: Timing,
-    /// `write(batch frames) + fdatasync` on the same disk, as many times as the engine synced.
+    /// `write(batch frames) + fdatasync` on the same disk, as many times as the engine synced,
+    /// alternating with the engine in ten slices per run.
     pub raw_commands_per_second: f64,
     pub raw_timing: Timing,
     /// Engine seconds over raw seconds (1.0 = as fast as the disk alone).
@@ -120,54 +122,85 @@ pub fn durable_slot(index: u64) -> u64 {
     index / COMMANDS_PER_SLOT + 1
 }
 
-fn durable_once<S: Subject>(
-    scratch: &Path,
-    requests: &[S::Request],
-    batch: usize,
-    tally: &mut Tally,
-) -> Result<f64, String> {
-    let dir = tempfile::tempdir_in(scratch).map_err(|error| error.to_string())?;
-    let mut handle = S::open(dir.path(), S::config(DURABLE_CAPACITY_SCALE))?;
-    let (seconds, result) = time(|| -> Result<(), String> {
-        if batch == 1 {
-            for (index, request) in (0_u64..).zip(requests) {
-                match S::submit(&mut handle, request, durable_slot(index))? {
-                    Ok(()) => tally.ok += 1,
-                    Err(code) => tally.refuse(index, code),
-                }
-            }
-            return Ok(());
+/// Slices per run: the engine and the raw reference alternate slice by slice, so that both
+/// see the same disk (fsync latency here changes several-fold within seconds).
+const SLICES: usize = 10;
+
+/// The raw reference: an append-only file written and `fdatasync`ed like the WAL.
+struct RawFile {
+    file: std::fs::File,
+    buffer: Vec<u8>,
+}
+
+impl RawFile {
+    fn write(&mut self, writes: usize) -> std::io::Result<()> {
+        for _ in 0..writes {
+            self.file.write_all(&self.buffer)?;
+            self.file.sync_data()?;
         }
-        for (chunk, first) in requests.chunks(batch).zip((0_u64..).step_by(batch)) {
-            let (refused, code) = S::submit_batch(&mut handle, chunk, durable_slot(first))?;
+        Ok(())
+    }
+}
+
+/// Submits the batches `batches` of `requests` (batch 1: `submit`, else `submit_batch`).
+fn submit_slice<S: Subject>(
+    handle: &mut S::Handle,
+    requests: &[S::Request],
+    (batch, batches): (usize, std::ops::Range<usize>),
+    tally: &mut Tally,
+) -> Result<(), String> {
+    for number in batches {
+        let first = number * batch;
+        let chunk = &requests[first..requests.len().min(first + batch)];
+        let first = first as u64;
+        if batch == 1 {
+            match S::submit(handle, &chunk[0], durable_slot(first))? {
+                Ok(()) => tally.ok += 1,
+                Err(code) => tally.refuse(first, code),
+            }
+        } else {
+            let (refused, code) = S::submit_batch(handle, chunk, durable_slot(first))?;
             tally.ok += chunk.len() as u64 - refused;
             tally.refuse_many(first, refused, code);
         }
-        Ok(())
-    });
-    result?;
-    Ok(seconds)
+    }
+    Ok(())
 }
 
-/// Appends `writes` buffers of `bytes` bytes to a new file in `scratch`, each followed by
-/// `fdatasync`: what the disk alone costs for the engine's writes.
-pub fn raw_once(scratch: &Path, bytes: usize, writes: usize) -> Result<f64, String> {
+/// One run: a fresh database and a fresh raw file in `scratch`, written slice by slice in
+/// turn. Returns the engine's and the raw file's seconds.
+fn durable_once<S: Subject>(
+    scratch: &Path,
+    requests: &[S::Request],
+    (batch, write_bytes): (usize, usize),
+    tally: &mut Tally,
+) -> Result<(f64, f64), String> {
     let dir = tempfile::tempdir_in(scratch).map_err(|error| error.to_string())?;
-    let mut file = OpenOptions::new()
+    std::fs::create_dir(dir.path().join("db")).map_err(|error| error.to_string())?;
+    let mut handle = S::open(&dir.path().join("db"), S::config(DURABLE_CAPACITY_SCALE))?;
+    let file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.path().join("raw.log"))
         .map_err(|error| error.to_string())?;
-    let buffer = vec![0xA5_u8; bytes];
-    let (seconds, result) = time(|| -> std::io::Result<()> {
-        for _ in 0..writes {
-            file.write_all(&buffer)?;
-            file.sync_data()?;
-        }
-        Ok(())
-    });
-    result.map_err(|error| error.to_string())?;
-    Ok(seconds)
+    let mut raw = RawFile {
+        file,
+        buffer: vec![0xA5_u8; write_bytes],
+    };
+    let batches = requests.len().div_ceil(batch);
+    let per_slice = batches.div_ceil(SLICES);
+    let (mut engine_seconds, mut raw_seconds) = (0.0, 0.0);
+    for start in (0..batches).step_by(per_slice) {
+        let slice = start..batches.min(start + per_slice);
+        let (seconds, written) = time(|| raw.write(slice.len()));
+        written.map_err(|error| error.to_string())?;
+        raw_seconds += seconds;
+        let (seconds, submitted) =
+            time(|| submit_slice::<S>(&mut handle, requests, (batch, slice), tally));
+        submitted?;
+        engine_seconds += seconds;
+    }
+    Ok((engine_seconds, raw_seconds))
 }
 
 /// Durable submit of `commands` commands in batches of `batch`, `runs` times.
@@ -192,9 +225,11 @@ pub fn durable<S: Subject>(
     let (mut engine_runs, mut raw_runs) = (Vec::new(), Vec::new());
     let mut tally = Tally::default();
     for _ in 0..runs {
-        raw_runs.push(raw_once(scratch, write_bytes, writes)?);
         tally = Tally::default();
-        engine_runs.push(durable_once::<S>(scratch, &requests, batch, &mut tally)?);
+        let (engine, raw) =
+            durable_once::<S>(scratch, &requests, (batch, write_bytes), &mut tally)?;
+        engine_runs.push(engine);
+        raw_runs.push(raw);
     }
     if let Some(failure) = tally.failure(&format!("{} durable batch {batch}", S::NAME)) {
         failures.push(failure);
