@@ -13,7 +13,10 @@ use allocdb_core::{
 };
 use model_support::Model;
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+use proptest::test_runner::{Config as RunnerConfig, RngSeed, TestRunner};
+
+/// The seed of the random runs (see the coverage test).
+const RANDOM_RUNS_SEED: u64 = 1;
 
 /// Small tables so that every "full" code is reachable in a few dozen steps.
 fn config() -> Config {
@@ -256,8 +259,12 @@ fn run(ops: &[Op]) -> Result<BTreeSet<ResultCode>, TestCaseError> {
 
 #[test]
 fn engine_matches_the_reference_model_and_covers_every_result_code() {
+    // A fixed seed: the coverage assertion below checks the generators' tuning (the random
+    // runs alone must produce every code), so it must not depend on the run. Seeds 1..=11
+    // were tried: ten cover every code, one misses `LeaseTableFull`.
     let mut runner = TestRunner::new(RunnerConfig {
         cases: 256,
+        rng_seed: RngSeed::Fixed(RANDOM_RUNS_SEED),
         ..RunnerConfig::default()
     });
     let seen = std::cell::RefCell::new(BTreeSet::new());
@@ -270,11 +277,6 @@ fn engine_matches_the_reference_model_and_covers_every_result_code() {
             Ok(())
         })
         .unwrap();
-    // The random runs usually produce 19 or 20 of the 20 codes (the table-full codes are the
-    // rarest); a fixed sequence reaches every code deterministically, so the coverage
-    // assertion does not depend on the seed.
-    seen.borrow_mut()
-        .extend(run(&rare_codes_sequence()).unwrap());
     assert!(
         *steps.borrow() > 2_000,
         "random runs too short: {} steps",
@@ -284,7 +286,23 @@ fn engine_matches_the_reference_model_and_covers_every_result_code() {
         .iter()
         .filter(|code| !seen.borrow().contains(code))
         .collect();
-    assert!(missing.is_empty(), "never produced: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "random runs never produced: {missing:?}"
+    );
+}
+
+#[test]
+fn a_fixed_sequence_reaches_every_code_and_matches_the_model() {
+    let seen = run(&rare_codes_sequence()).unwrap();
+    let missing: Vec<&ResultCode> = ResultCode::ALL
+        .iter()
+        .filter(|code| !seen.contains(code))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the fixed sequence never produced: {missing:?}"
+    );
 }
 
 /// Reaches every code in order: creates and table limits, reservation checks, holder checks,
