@@ -118,10 +118,11 @@ impl<K: FixedKey, V> FixedMap<K, V> {
         self.capacity
     }
 
-    /// The number of index slots reserved (for boundedness checks: never changes).
+    /// The number of index and entry slots reserved (for boundedness checks: never changes).
     #[must_use]
     pub fn allocated_slots(&self) -> usize {
-        self.index.capacity()
+        // The entry vectors count too: they are reserved at `capacity` and must never grow.
+        self.index.capacity() + self.keys.capacity() + self.values.capacity()
     }
 
     #[must_use]
