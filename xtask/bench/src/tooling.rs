@@ -100,6 +100,11 @@ pub fn measure(
         .iter()
         .filter_map(|run| run.peak_rss_mib)
         .reduce(f64::max);
+    // dup-report names its roots (the defaults from `contracts/` when none were given).
+    let roots = json
+        .get("roots")
+        .and_then(serde_json::Value::as_array)
+        .map_or(roots, Vec::len);
     let lines = count("lines_scanned");
     let per_million = |value: f64| lines.map(|lines| value * 1_000_000.0 / lines as f64);
     Ok(ToolReport {
