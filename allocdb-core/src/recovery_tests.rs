@@ -4,7 +4,7 @@ use crate::engine::AllocEngine;
 use crate::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId};
 use crate::result::ResultCode;
 use crate::state_machine::{LeaseState, StateDump};
-use crate::wal::encode_frame;
+use crate::wal::{encode_frame, scan};
 use std::fs;
 use std::io;
 use std::path::PathBuf;

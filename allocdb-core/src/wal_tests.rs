@@ -121,6 +121,36 @@ fn every_cut_is_a_torn_tail_at_the_last_frame_boundary() {
 }
 
 #[test]
+fn the_frame_iterator_agrees_with_scan_at_every_cut_and_on_corruption() {
+    let mut log = log_of(12);
+    for cut in 0..=log.len() {
+        let scanned = scan(&log[..cut], MAX);
+        let mut iter = frames(&log[..cut], MAX);
+        assert_eq!(iter.stop(), None, "nothing is known before the first read");
+        let streamed: Vec<Frame<'_>> = iter.by_ref().collect();
+        assert_eq!(streamed, scanned.frames, "cut {cut}");
+        assert_eq!(iter.stop(), Some(scanned.stop), "cut {cut}");
+        assert_eq!(iter.valid_len(), scanned.valid_len, "cut {cut}");
+        assert_eq!(iter.next(), None, "an exhausted iterator stays exhausted");
+        let (stop, valid_len) = frames(&log[..cut], MAX).finish();
+        assert_eq!(
+            (stop, valid_len),
+            (scanned.stop, scanned.valid_len),
+            "cut {cut}"
+        );
+    }
+    let second = usize::try_from(frame_starts(&log)[1]).unwrap();
+    log[second + 30] ^= 1;
+    let mut iter = frames(&log, MAX);
+    assert_eq!(iter.by_ref().count(), 1);
+    assert!(matches!(
+        iter.stop(),
+        Some(ScanStopReason::Corruption { offset, .. }) if offset == second as u64
+    ));
+    assert_eq!(iter.valid_len(), second as u64);
+}
+
+#[test]
 fn every_single_bit_flip_is_corruption_of_the_hit_frame() {
     let log = log_of(20);
     let starts = frame_starts(&log);

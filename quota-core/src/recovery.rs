@@ -18,7 +18,7 @@ use crate::ids::{Lsn, Slot};
 use crate::snapshot::{SnapshotError, decode_snapshot};
 use crate::snapshot_file::{SnapshotFileError, read_snapshot_file};
 use crate::state_machine::StateMachine;
-use crate::wal::{CorruptionReason, Frame, RecordType, ScanStopReason, scan};
+use crate::wal::{CorruptionReason, Frame, RecordType, ScanStopReason, frames};
 use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
 
 /// The WAL's file name inside a database directory.
@@ -202,32 +202,34 @@ pub fn recover_with_ops(
     };
     let mut wal = WalFile::open(&dir.join(WAL_FILE_NAME), ops).map_err(RecoveryError::Wal)?;
     let bytes = wal.read_all().map_err(RecoveryError::Wal)?;
-    let scanned = scan(&bytes, config.max_wal_payload_bytes);
+    // Frames are replayed as they are read: nothing is collected (a WAL of a million frames
+    // would otherwise allocate a `Frame` each before the first is applied).
+    let mut frames = frames(&bytes, config.max_wal_payload_bytes);
     let mut replay = Replay {
         state: &mut state,
         snapshot_lsn,
         previous: None,
         replayed: 0,
     };
-    for (index, frame) in scanned.frames.iter().enumerate() {
-        replay.frame(index, frame)?;
+    for (index, frame) in frames.by_ref().enumerate() {
+        replay.frame(index, &frame)?;
     }
     let frames_replayed = replay.replayed;
-    let truncated_bytes = match scanned.stop {
+    let (stop, valid_len) = frames.finish();
+    let truncated_bytes = match stop {
         ScanStopReason::CleanEof => 0,
         ScanStopReason::Corruption { offset, reason } => {
             return Err(RecoveryError::Corruption { offset, reason });
         }
         ScanStopReason::TornTail { .. } => {
-            wal.truncate_to(scanned.valid_len)
-                .map_err(RecoveryError::Wal)?;
-            bytes.len() as u64 - scanned.valid_len
+            wal.truncate_to(valid_len).map_err(RecoveryError::Wal)?;
+            bytes.len() as u64 - valid_len
         }
     };
     let report = RecoveryReport {
         snapshot_lsn,
         frames_replayed,
-        stop_reason: scanned.stop,
+        stop_reason: stop,
         truncated_bytes,
     };
     Ok(Recovered { state, wal, report })

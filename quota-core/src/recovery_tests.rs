@@ -6,7 +6,7 @@ use crate::result::ResultCode;
 use crate::snapshot::encode_snapshot;
 use crate::snapshot_file::{FOOTER_LEN, FOOTER_LEN_OFFSET, with_footer};
 use crate::state_machine::StateDump;
-use crate::wal::encode_frame;
+use crate::wal::{encode_frame, scan};
 use std::fs;
 use std::io;
 use std::path::PathBuf;

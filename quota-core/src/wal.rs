@@ -298,26 +298,87 @@ pub fn read_frame(bytes: &[u8], offset: usize, max_payload_bytes: u32) -> FrameR
     })
 }
 
+/// The valid frames of `bytes`, one at a time and borrowed, without collecting them (recovery
+/// replays each as it is read); once the iterator returns `None`, [`Frames::stop`] says why.
+#[derive(Clone, Debug)]
+pub struct Frames<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    max_payload_bytes: u32,
+    stop: Option<ScanStopReason>,
+}
+
+impl Frames<'_> {
+    /// Why the iteration ended; `None` while frames remain.
+    #[must_use]
+    pub fn stop(&self) -> Option<ScanStopReason> {
+        self.stop
+    }
+
+    /// Length of the prefix of whole valid frames read so far (where a torn tail is cut).
+    #[must_use]
+    pub fn valid_len(&self) -> u64 {
+        self.offset as u64
+    }
+
+    /// Reads to the end (passing over any frames left) and returns why the frames ended and
+    /// the length of the valid prefix.
+    #[must_use]
+    pub fn finish(mut self) -> (ScanStopReason, u64) {
+        loop {
+            match self.stop {
+                Some(stop) => return (stop, self.valid_len()),
+                None => {
+                    self.next();
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = Frame<'a>;
+
+    fn next(&mut self) -> Option<Frame<'a>> {
+        if self.stop.is_some() {
+            return None;
+        }
+        match read_frame(self.bytes, self.offset, self.max_payload_bytes) {
+            FrameRead::Frame(frame) => {
+                self.offset += frame.encoded_len();
+                Some(frame)
+            }
+            FrameRead::Stop(stop) => {
+                self.stop = Some(stop);
+                None
+            }
+        }
+    }
+}
+
+/// Iterates the valid frames of `bytes` from the start (see [`Frames`]). Never panics and
+/// allocates nothing.
+#[must_use]
+pub fn frames(bytes: &[u8], max_payload_bytes: u32) -> Frames<'_> {
+    Frames {
+        bytes,
+        offset: 0,
+        max_payload_bytes,
+        stop: None,
+    }
+}
+
 /// Scans `bytes` from the start: every valid frame (borrowed), then the reason the scan
 /// stopped. Never panics and allocates at most one `Frame` per 35 input bytes.
 #[must_use]
 pub fn scan(bytes: &[u8], max_payload_bytes: u32) -> Scan<'_> {
-    let mut frames = Vec::new();
-    let mut offset = 0;
-    loop {
-        match read_frame(bytes, offset, max_payload_bytes) {
-            FrameRead::Frame(frame) => {
-                offset += frame.encoded_len();
-                frames.push(frame);
-            }
-            FrameRead::Stop(stop) => {
-                return Scan {
-                    frames,
-                    stop,
-                    valid_len: offset as u64,
-                };
-            }
-        }
+    let mut iter = frames(bytes, max_payload_bytes);
+    let frames = iter.by_ref().collect();
+    let (stop, valid_len) = iter.finish();
+    Scan {
+        frames,
+        stop,
+        valid_len,
     }
 }
 

@@ -4,7 +4,7 @@ use crate::engine::ReservationEngine;
 use crate::ids::{ClientId, HoldId, OperationId, PoolId};
 use crate::result::ResultCode;
 use crate::state_machine::{HoldState, StateDump};
-use crate::wal::encode_frame;
+use crate::wal::{encode_frame, scan};
 use std::fs;
 use std::io;
 use std::path::PathBuf;

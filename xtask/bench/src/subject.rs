@@ -175,9 +175,11 @@ macro_rules! common_methods {
         }
 
         fn scan(bytes: &[u8], max_payload_bytes: u32) -> (usize, bool) {
-            let scanned = $krate::wal::scan(bytes, max_payload_bytes);
-            let clean = scanned.stop == $krate::wal::ScanStopReason::CleanEof;
-            (scanned.frames.len(), clean)
+            // What recovery calls: the frame iterator, which collects nothing.
+            let mut frames = $krate::wal::frames(bytes, max_payload_bytes);
+            let count = frames.by_ref().count();
+            let (stop, _) = frames.finish();
+            (count, stop == $krate::wal::ScanStopReason::CleanEof)
         }
 
         fn read_frames(bytes: &[u8], max_payload_bytes: u32) -> usize {
