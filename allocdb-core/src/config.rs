@@ -11,6 +11,10 @@ use crate::command_codec::max_client_payload_len;
 /// so that a valid config cannot ask for an absurd allocation at open.
 pub const MAX_EXPIRATION_WHEEL_ENTRIES: u64 = 1 << 24;
 
+/// The largest capacity of any table (positions are `u32`, and a table's hashed index holds
+/// twice its entries): a valid config never asks `open` for an allocation it cannot describe.
+pub const MAX_TABLE_CAPACITY: u32 = 1 << 28;
+
 /// Every bound of an allocdb-core database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -36,6 +40,8 @@ pub struct Config {
 pub enum ConfigError {
     /// A capacity, ttl or window is zero.
     Zero { field: &'static str },
+    /// A table capacity is above [`MAX_TABLE_CAPACITY`].
+    CapacityTooLarge { field: &'static str, value: u32 },
     /// `max_expiration_bucket_len` exceeds `max_leases`, the table the index points into.
     ExpirationBucketLongerThanLeaseTable {
         max_expiration_bucket_len: u32,
@@ -67,6 +73,10 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Zero { field } => write!(f, "{field} must be greater than zero"),
+            Self::CapacityTooLarge { field, value } => write!(
+                f,
+                "{field} {value} is above the largest table capacity {MAX_TABLE_CAPACITY}"
+            ),
             Self::ExpirationBucketLongerThanLeaseTable {
                 max_expiration_bucket_len,
                 max_leases,
@@ -134,6 +144,19 @@ impl Config {
         }
     }
 
+    fn validate_capacities(&self) -> Result<(), ConfigError> {
+        let tables: [(&'static str, u32); 4] = [
+            ("max_resources", self.max_resources),
+            ("max_leases", self.max_leases),
+            ("max_lease_members", self.max_lease_members),
+            ("max_operations", self.max_operations),
+        ];
+        match tables.iter().find(|(_, value)| *value > MAX_TABLE_CAPACITY) {
+            Some(&(field, value)) => Err(ConfigError::CapacityTooLarge { field, value }),
+            None => Ok(()),
+        }
+    }
+
     fn validate_nonzero(&self) -> Result<(), ConfigError> {
         let fields: [(&'static str, u64); 10] = [
             ("max_resources", u64::from(self.max_resources)),
@@ -171,6 +194,7 @@ impl Config {
     /// The violated rule, naming the field.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.validate_nonzero()?;
+        self.validate_capacities()?;
         if self.max_expiration_bucket_len > self.max_leases {
             return Err(ConfigError::ExpirationBucketLongerThanLeaseTable {
                 max_expiration_bucket_len: self.max_expiration_bucket_len,

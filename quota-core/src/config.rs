@@ -8,6 +8,10 @@ use std::fmt;
 use crate::command_codec::MAX_CLIENT_PAYLOAD_LEN;
 use crate::snapshot::max_snapshot_file_len;
 
+/// The largest capacity of any table (positions are `u32`, and a table's hashed index holds
+/// twice its entries): a valid config never asks `open` for an allocation it cannot describe.
+pub const MAX_TABLE_CAPACITY: u32 = 1 << 28;
+
 /// Every bound of a quota-core database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -24,6 +28,8 @@ pub struct Config {
 pub enum ConfigError {
     /// A capacity, window or limit is zero.
     Zero { field: &'static str },
+    /// A table capacity is above [`MAX_TABLE_CAPACITY`].
+    CapacityTooLarge { field: &'static str, value: u32 },
     /// `max_wal_payload_bytes` cannot hold the encoding of the largest command.
     WalPayloadTooSmall {
         max_wal_payload_bytes: u32,
@@ -41,6 +47,10 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Zero { field } => write!(f, "{field} must be greater than zero"),
+            Self::CapacityTooLarge { field, value } => write!(
+                f,
+                "{field} {value} is above the largest table capacity {MAX_TABLE_CAPACITY}"
+            ),
             Self::WalPayloadTooSmall {
                 max_wal_payload_bytes,
                 needed,
@@ -74,6 +84,17 @@ impl Config {
         }
     }
 
+    fn validate_capacities(&self) -> Result<(), ConfigError> {
+        let tables: [(&'static str, u32); 2] = [
+            ("max_buckets", self.max_buckets),
+            ("max_operations", self.max_operations),
+        ];
+        match tables.iter().find(|(_, value)| *value > MAX_TABLE_CAPACITY) {
+            Some(&(field, value)) => Err(ConfigError::CapacityTooLarge { field, value }),
+            None => Ok(()),
+        }
+    }
+
     fn validate_nonzero(&self) -> Result<(), ConfigError> {
         let fields: [(&'static str, u64); 5] = [
             ("max_buckets", u64::from(self.max_buckets)),
@@ -100,6 +121,7 @@ impl Config {
     /// The violated rule, naming the field.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.validate_nonzero()?;
+        self.validate_capacities()?;
         let needed = MAX_CLIENT_PAYLOAD_LEN as u64;
         if u64::from(self.max_wal_payload_bytes) < needed {
             return Err(ConfigError::WalPayloadTooSmall {

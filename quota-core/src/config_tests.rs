@@ -78,3 +78,35 @@ fn every_error_displays_its_numbers() {
         assert!(text.contains('9'), "{text}");
     }
 }
+
+#[test]
+fn each_oversized_table_capacity_is_named_before_allocating() {
+    type Setter = fn(&mut Config);
+    let cases: [(&str, Setter); 2] = [
+        ("max_buckets", |c: &mut Config| {
+            c.max_buckets = MAX_TABLE_CAPACITY + 1;
+        }),
+        ("max_operations", |c: &mut Config| {
+            c.max_operations = MAX_TABLE_CAPACITY + 1;
+        }),
+    ];
+    for (field, set) in cases {
+        let mut config = Config::small();
+        set(&mut config);
+        let error = config.validate().unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::CapacityTooLarge {
+                field,
+                value: MAX_TABLE_CAPACITY + 1
+            }
+        );
+        assert!(error.to_string().starts_with(field), "{error}");
+    }
+    let mut config = Config::small();
+    config.max_buckets = u32::MAX;
+    assert!(matches!(
+        config.validate(),
+        Err(ConfigError::CapacityTooLarge { .. })
+    ));
+}

@@ -12,6 +12,10 @@ use crate::snapshot::max_snapshot_file_len;
 /// so that a valid config cannot ask for an absurd allocation at open.
 pub const MAX_EXPIRATION_WHEEL_ENTRIES: u64 = 1 << 24;
 
+/// The largest capacity of any table (positions are `u32`, and a table's hashed index holds
+/// twice its entries): a valid config never asks `open` for an allocation it cannot describe.
+pub const MAX_TABLE_CAPACITY: u32 = 1 << 28;
+
 /// Every bound of a reservation-core database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -34,6 +38,8 @@ pub struct Config {
 pub enum ConfigError {
     /// A capacity, ttl, window or limit is zero.
     Zero { field: &'static str },
+    /// A table capacity is above [`MAX_TABLE_CAPACITY`].
+    CapacityTooLarge { field: &'static str, value: u32 },
     /// `max_expiration_bucket_len` exceeds `max_holds`, the table the index points into.
     ExpirationBucketLongerThanHoldTable {
         max_expiration_bucket_len: u32,
@@ -59,6 +65,10 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Zero { field } => write!(f, "{field} must be greater than zero"),
+            Self::CapacityTooLarge { field, value } => write!(
+                f,
+                "{field} {value} is above the largest table capacity {MAX_TABLE_CAPACITY}"
+            ),
             Self::ExpirationBucketLongerThanHoldTable {
                 max_expiration_bucket_len,
                 max_holds,
@@ -108,6 +118,18 @@ impl Config {
         }
     }
 
+    fn validate_capacities(&self) -> Result<(), ConfigError> {
+        let tables: [(&'static str, u32); 3] = [
+            ("max_pools", self.max_pools),
+            ("max_holds", self.max_holds),
+            ("max_operations", self.max_operations),
+        ];
+        match tables.iter().find(|(_, value)| *value > MAX_TABLE_CAPACITY) {
+            Some(&(field, value)) => Err(ConfigError::CapacityTooLarge { field, value }),
+            None => Ok(()),
+        }
+    }
+
     fn validate_nonzero(&self) -> Result<(), ConfigError> {
         let fields: [(&'static str, u64); 9] = [
             ("max_pools", u64::from(self.max_pools)),
@@ -141,6 +163,7 @@ impl Config {
     /// The violated rule, naming the field.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.validate_nonzero()?;
+        self.validate_capacities()?;
         if self.max_expiration_bucket_len > self.max_holds {
             return Err(ConfigError::ExpirationBucketLongerThanHoldTable {
                 max_expiration_bucket_len: self.max_expiration_bucket_len,
@@ -283,5 +306,40 @@ mod tests {
         ] {
             assert!(error.to_string().contains('7'));
         }
+    }
+
+    #[test]
+    fn each_oversized_table_capacity_is_named_before_allocating() {
+        type Setter = fn(&mut Config);
+        let cases: [(&str, Setter); 3] = [
+            ("max_pools", |c: &mut Config| {
+                c.max_pools = MAX_TABLE_CAPACITY + 1;
+            }),
+            ("max_holds", |c: &mut Config| {
+                c.max_holds = MAX_TABLE_CAPACITY + 1;
+            }),
+            ("max_operations", |c: &mut Config| {
+                c.max_operations = MAX_TABLE_CAPACITY + 1;
+            }),
+        ];
+        for (field, set) in cases {
+            let mut config = Config::small();
+            set(&mut config);
+            let error = config.validate().unwrap_err();
+            assert_eq!(
+                error,
+                ConfigError::CapacityTooLarge {
+                    field,
+                    value: MAX_TABLE_CAPACITY + 1
+                }
+            );
+            assert!(error.to_string().starts_with(field), "{error}");
+        }
+        let mut config = Config::small();
+        config.max_pools = u32::MAX;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::CapacityTooLarge { .. })
+        ));
     }
 }
