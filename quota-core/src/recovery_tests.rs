@@ -5,24 +5,9 @@ use crate::ids::{BucketId, ClientId, OperationId};
 use crate::result::ResultCode;
 use crate::snapshot::encode_snapshot;
 use crate::snapshot_file::{FOOTER_LEN, FOOTER_LEN_OFFSET, with_footer};
-use crate::state_machine::StateDump;
-use crate::wal::{encode_frame, scan};
+use crate::wal::encode_frame;
 use std::fs;
-use std::io;
 use std::path::PathBuf;
-
-/// Real files, no fsync: keeps thousands of recoveries fast; durability is not under test.
-struct NoSync;
-
-impl FileOps for NoSync {
-    fn sync_data(&mut self, _file: &std::fs::File) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// A deterministic mixed workload: bucket creates (some repeated or invalid), debits of
 /// varied amounts (some zero, some on unknown buckets), reused operation ids, with time
@@ -63,111 +48,12 @@ pub(crate) fn drive(engine: &mut QuotaEngine, steps: u64, seed: u64) -> Vec<Resu
     codes
 }
 
-/// Replaces a test file by unlinking it first: rewriting it in place (truncate to zero) makes
-/// ext4 flush it on close (`auto_da_alloc`), which turns thousands of rewrites into seconds of
-/// I/O wait.
-fn rewrite(path: &Path, bytes: &[u8]) {
-    match fs::remove_file(path) {
-        Ok(()) => {}
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(error) => panic!("test file must be removable: {error}"),
-    }
-    fs::write(path, bytes).unwrap();
-}
-
 fn config() -> Config {
     Config::small()
 }
 
 fn wal_path(dir: &Path) -> PathBuf {
     dir.join(WAL_FILE_NAME)
-}
-
-/// Builds a database of at least `frames` WAL frames and returns the WAL bytes.
-fn build_wal(frames: usize) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
-    // Each round uses fresh operation ids (the seed picks them), so it always writes.
-    let mut seed = 3;
-    while scan(&fs::read(wal_path(dir.path())).unwrap(), u32::MAX)
-        .frames
-        .len()
-        < frames
-    {
-        drive(&mut engine, 5, seed);
-        seed += 1;
-    }
-    fs::read(wal_path(dir.path())).unwrap()
-}
-
-/// The state after replaying each prefix of the WAL's frames (index k = first k frames).
-fn prefix_dumps(bytes: &[u8]) -> (Vec<u64>, Vec<StateDump>) {
-    let scanned = scan(bytes, u32::MAX);
-    let mut state = StateMachine::new(config());
-    let mut dumps = vec![state.dump()];
-    let mut ends = vec![0];
-    for frame in &scanned.frames {
-        let ctx = CommandContext {
-            lsn: Lsn(frame.lsn),
-            request_slot: Slot(frame.request_slot),
-        };
-        state.apply_client(ctx, &decode_request(frame.payload).unwrap());
-        dumps.push(state.dump());
-        ends.push(frame.offset + frame.encoded_len() as u64);
-    }
-    (ends, dumps)
-}
-
-#[test]
-fn every_cut_recovers_exactly_the_whole_frame_prefix() {
-    let bytes = build_wal(52);
-    let (ends, dumps) = prefix_dumps(&bytes);
-    assert!(ends.len() > 52);
-    let dir = tempfile::tempdir().unwrap();
-    for cut in 0..=bytes.len() {
-        rewrite(&wal_path(dir.path()), &bytes[..cut]);
-        let recovered = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap();
-        let whole = ends.iter().rposition(|end| *end <= cut as u64).unwrap();
-        assert_eq!(recovered.state.dump(), dumps[whole], "cut {cut}");
-        let boundary = ends[whole];
-        let report = recovered.report;
-        assert_eq!(report.frames_replayed, whole as u64);
-        assert_eq!(report.truncated_bytes, cut as u64 - boundary);
-        let expected_stop = if boundary == cut as u64 {
-            ScanStopReason::CleanEof
-        } else {
-            ScanStopReason::TornTail { offset: boundary }
-        };
-        assert_eq!(report.stop_reason, expected_stop, "cut {cut}");
-        assert_eq!(fs::metadata(wal_path(dir.path())).unwrap().len(), boundary);
-    }
-}
-
-#[test]
-fn every_bit_flip_is_corruption_at_the_hit_frame_and_leaves_the_file() {
-    let full = build_wal(21);
-    let (ends, _) = prefix_dumps(&full);
-    let bytes = &full[..usize::try_from(ends[21]).unwrap()];
-    let dir = tempfile::tempdir().unwrap();
-    for bit in 0..bytes.len() * 8 {
-        let mut flipped = bytes.to_vec();
-        flipped[bit / 8] ^= 1 << (bit % 8);
-        rewrite(&wal_path(dir.path()), &flipped);
-        let error = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap_err();
-        let hit = ends[ends
-            .iter()
-            .rposition(|end| *end <= (bit / 8) as u64)
-            .unwrap()];
-        assert!(
-            matches!(error, RecoveryError::Corruption { offset, .. } if offset == hit),
-            "bit {bit}: {error}"
-        );
-        assert_eq!(
-            fs::read(wal_path(dir.path())).unwrap(),
-            flipped,
-            "bit {bit}"
-        );
-    }
 }
 
 /// A frame to forge: lsn, slot, record type, payload.
