@@ -4,18 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{copy_tree, fixture};
+use common::{copy_tree, fixture, xtask};
 use serde_json::Value;
-
-fn xtask(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
 
 fn code(output: &Output) -> i32 {
     output.status.code().unwrap()
@@ -40,11 +32,11 @@ fn root_arg(dir: &Path) -> String {
 fn exit_0_when_clean_1_on_violations_from_any_directory() {
     let elsewhere = tempfile::tempdir().unwrap();
     let clean = fixture("clean");
-    let output = xtask(&["contract", "--root", &root_arg(&clean)], elsewhere.path());
+    let output = xtask(elsewhere.path(), &["contract", "--root", &root_arg(&clean)]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let output = xtask(
-        &["contract", "--root", &root_arg(&fixture("layers"))],
         elsewhere.path(),
+        &["contract", "--root", &root_arg(&fixture("layers"))],
     );
     assert_eq!(code(&output), 1);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -62,7 +54,7 @@ fn exit_2_on_a_malformed_contract_naming_the_line() {
         text.replace("kind = \"layers\"", "kind = \"layerz\""),
     )
     .unwrap();
-    let output = xtask(&["contract", "--root", &root_arg(dir.path())], dir.path());
+    let output = xtask(dir.path(), &["contract", "--root", &root_arg(dir.path())]);
     assert_eq!(code(&output), 2);
     let error = stderr(&output);
     assert!(
@@ -81,7 +73,7 @@ fn exit_2_wins_over_violations_when_a_file_does_not_parse() {
         "fn f() {\n    let = 1;\n}\n",
     )
     .unwrap();
-    let output = xtask(&["contract", "--root", &root_arg(dir.path())], dir.path());
+    let output = xtask(dir.path(), &["contract", "--root", &root_arg(dir.path())]);
     assert_eq!(code(&output), 2);
     let error = stderr(&output);
     assert!(
@@ -98,7 +90,7 @@ fn exit_2_on_a_malformed_manifest_with_one_line_naming_file_and_line() {
         "[package]\nname = \"alpha\"\n\n[dependencies\nruntime = { path = \"../runtime\" }\n",
     )
     .unwrap();
-    let output = xtask(&["contract", "--root", &root_arg(dir.path())], dir.path());
+    let output = xtask(dir.path(), &["contract", "--root", &root_arg(dir.path())]);
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output),
@@ -114,7 +106,7 @@ fn exit_2_when_a_listed_crate_folder_is_missing_and_not_pending() {
     let not_pending = text.replace("crate = \"beta\"", "crate = \"app\"");
     let not_pending = not_pending.replacen("crate = \"app\"", "crate = \"runtime\"", 1);
     std::fs::write(&contract, not_pending).unwrap();
-    let output = xtask(&["contract", "--root", &root_arg(dir.path())], dir.path());
+    let output = xtask(dir.path(), &["contract", "--root", &root_arg(dir.path())]);
     assert_eq!(code(&output), 2);
     let error = stderr(&output);
     assert!(
@@ -126,13 +118,14 @@ fn exit_2_when_a_listed_crate_folder_is_missing_and_not_pending() {
 #[test]
 fn exit_2_on_bad_usage_and_a_missing_root_or_contract() {
     let dir = tempfile::tempdir().unwrap();
-    let output = xtask(&["contract", "--format", "yaml"], dir.path());
+    let output = xtask(dir.path(), &["contract", "--format", "yaml"]);
     assert_eq!(code(&output), 2);
     let missing = dir.path().join("nope");
-    let output = xtask(&["contract", "--root", &root_arg(&missing)], dir.path());
+    let output = xtask(dir.path(), &["contract", "--root", &root_arg(&missing)]);
     assert_eq!(code(&output), 2);
     assert!(stderr(&output).contains("not a directory"));
     let output = xtask(
+        dir.path(),
         &[
             "contract",
             "--root",
@@ -140,7 +133,6 @@ fn exit_2_on_bad_usage_and_a_missing_root_or_contract() {
             "--contract",
             "none.toml",
         ],
-        dir.path(),
     );
     assert_eq!(code(&output), 2);
     assert!(
@@ -155,7 +147,7 @@ fn json_of(root: &Path, extra: &[&str]) -> (i32, Value, String) {
     let root = root_arg(root);
     args.push(&root);
     args.extend(extra);
-    let output = xtask(&args, Path::new(env!("CARGO_MANIFEST_DIR")));
+    let output = xtask(Path::new(env!("CARGO_MANIFEST_DIR")), &args);
     let value = serde_json::from_slice(&output.stdout).unwrap();
     let text = String::from_utf8(output.stdout.clone()).unwrap();
     (code(&output), value, text)

@@ -2,18 +2,12 @@
 //! test, and runs outside any repository (paths relative to the current directory, default
 //! runtime module map).
 
+mod common;
+
+use common::{json, xtask};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-use serde_json::Value;
-
-fn xtask(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("the xtask binary runs")
-}
+use std::process::Command;
 
 fn git(cwd: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
@@ -35,15 +29,6 @@ fn git(cwd: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 const WAL: &str = "pub fn scan(bytes: &[u8]) -> usize {

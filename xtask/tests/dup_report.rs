@@ -1,8 +1,12 @@
 //! `cargo xtask dup-report` end to end: the built binary on the fixture trees of
 //! `tests/fixtures/dup/` (see its README for what is planted where).
 
+mod common;
+
+use common::{json, xtask};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -17,29 +21,11 @@ fn fixture_roots() -> Vec<String> {
     ENGINES.iter().map(|e| format!("{FIXTURE}/{e}")).collect()
 }
 
-fn xtask(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("the xtask binary runs")
-}
-
 fn dup_report(cwd: &Path, roots: &[String], extra: &[&str]) -> Output {
     let mut args = vec!["dup-report"];
     args.extend(roots.iter().map(String::as_str));
     args.extend_from_slice(extra);
     xtask(cwd, &args)
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the report is JSON")
 }
 
 /// `(kind, similarity, lines, category, [(file, item, start, end)])` of every clone.
