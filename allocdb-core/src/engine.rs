@@ -351,6 +351,22 @@ impl AllocEngine {
     ) -> Result<CommandOutcome, SubmitError> {
         self.check_ready(request_slot)?;
         self.tick(request_slot)?;
+        self.submit_internal_untimed(command, request_slot)
+    }
+
+    /// Test seam without the tick: after the slot check, writes and applies exactly `command`
+    /// as one internal frame at `request_slot`, even when other expiries are due there (they
+    /// stay due for the next `tick`). Lets a golden place a raw internal frame anywhere; a
+    /// production caller wants [`Self::tick`].
+    ///
+    /// # Errors
+    /// `EngineHalted`, `SlotRegression`, `LsnExhausted`, or `Io` (the handle halts).
+    pub fn submit_internal_untimed(
+        &mut self,
+        command: &InternalCommand,
+        request_slot: Slot,
+    ) -> Result<CommandOutcome, SubmitError> {
+        self.check_ready(request_slot)?;
         let outcomes = self.write_internal(std::slice::from_ref(command), request_slot)?;
         Ok(outcomes[0])
     }

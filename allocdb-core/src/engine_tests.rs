@@ -434,3 +434,6 @@ fn a_second_checkpoint_cut_before_the_wal_rewrite_still_opens() {
         dump
     );
 }
+
+#[path = "engine_seam_tests.rs"]
+mod seam;

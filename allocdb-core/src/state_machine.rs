@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::fixed_map::FixedMap;
 use crate::ids::{LeaseId, Lsn, OperationId, ResourceId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
-use crate::retire_queue::RetireQueue;
+use crate::retire_queue::{RetireEntry, RetireQueue};
 use crate::state_machine_index::{ExpiryIndex, MemberPool};
 
 pub use crate::state_machine_records::{
@@ -152,6 +152,28 @@ impl StateMachine {
     #[must_use]
     pub fn due_expirations(&self, slot: Slot, limit: usize) -> Vec<InternalCommand> {
         self.expiry.due(slot, limit)
+    }
+
+    /// Read-only view of the expiry index: every `(deadline_slot, lease_id)` entry, sorted by
+    /// deadline then id (the order [`Self::due_expirations`] hands them out). For goldens and
+    /// tests: it allocates and sorts, O(entries).
+    #[must_use]
+    pub fn expiry_index(&self) -> Vec<(Slot, LeaseId)> {
+        let mut entries: Vec<(Slot, LeaseId)> = self.expiry.iter_unordered().collect();
+        entries.sort_unstable();
+        entries
+    }
+
+    /// Read-only view of the operation retire queue, oldest first (FIFO, which is slot order):
+    /// the operation ids that leave the dedupe table once the slot passes `retire_after_slot`.
+    pub fn operation_retire_queue(&self) -> impl Iterator<Item = RetireEntry<OperationId>> + '_ {
+        self.operation_retire.iter()
+    }
+
+    /// Read-only view of the lease history retire queue, oldest first (FIFO, which is slot
+    /// order): the terminal leases that retire once the slot passes `retire_after_slot`.
+    pub fn lease_retire_queue(&self) -> impl Iterator<Item = RetireEntry<LeaseId>> + '_ {
+        self.lease_retire.iter()
     }
 
     /// Starts applying a frame at `ctx`: records its position, then retires what is due.

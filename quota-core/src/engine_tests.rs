@@ -312,3 +312,30 @@ fn a_second_checkpoint_cut_before_the_wal_rewrite_still_opens() {
         dump
     );
 }
+
+#[test]
+fn operation_retire_queue_lists_entries_oldest_first_with_their_slots() {
+    use crate::retire_queue::RetireEntry;
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
+    let window = config().max_client_retry_window_slots;
+    let entry = |op: u128, retire_after_slot: u64| RetireEntry {
+        key: OperationId(op),
+        retire_after_slot,
+    };
+    // Pushed in arrival order, not id order.
+    engine.submit(&create(9, 1, 10, 10, 1), Slot(0)).unwrap();
+    engine.submit(&debit(2, 1, 1), Slot(0)).unwrap();
+    engine.submit(&debit(3, 1, 1), Slot(2)).unwrap();
+    let queue: Vec<_> = engine.state().operation_retire_queue().collect();
+    assert_eq!(
+        queue,
+        [entry(9, window), entry(2, window), entry(3, 2 + window)]
+    );
+    // A duplicate writes nothing and queues nothing.
+    engine.submit(&debit(3, 1, 1), Slot(2)).unwrap();
+    assert_eq!(engine.state().operation_retire_queue().count(), 3);
+    engine.submit(&debit(4, 1, 1), Slot(window + 1)).unwrap();
+    let queue: Vec<_> = engine.state().operation_retire_queue().collect();
+    assert_eq!(queue, [entry(3, 2 + window), entry(4, 2 * window + 1)]);
+}

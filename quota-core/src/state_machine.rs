@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::fixed_map::FixedMap;
 use crate::ids::{BucketId, Lsn, OperationId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
-use crate::retire_queue::RetireQueue;
+use crate::retire_queue::{RetireEntry, RetireQueue};
 
 /// A bucket as stored (and read: a read does not refill).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -106,6 +106,12 @@ impl StateMachine {
     #[must_use]
     pub fn get_operation(&self, operation_id: OperationId) -> Option<OperationRecord> {
         self.operations.get(operation_id).copied()
+    }
+
+    /// Read-only view of the operation retire queue, oldest first (FIFO, which is slot order):
+    /// the operation ids that leave the dedupe table once the slot passes `retire_after_slot`.
+    pub fn operation_retire_queue(&self) -> impl Iterator<Item = RetireEntry<OperationId>> + '_ {
+        self.operation_retire.iter()
     }
 
     /// The dedupe step of the handle (before anything is written): a live entry for the

@@ -408,3 +408,6 @@ fn a_second_checkpoint_cut_before_the_wal_rewrite_still_opens() {
     let reopened = ReservationEngine::open(dir.path(), config()).unwrap();
     assert_eq!(reopened.dump(), dump);
 }
+
+#[path = "engine_seam_tests.rs"]
+mod seam;

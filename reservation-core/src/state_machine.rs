@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::fixed_map::FixedMap;
 use crate::ids::{HoldId, Lsn, OperationId, PoolId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
-use crate::retire_queue::RetireQueue;
+use crate::retire_queue::{RetireEntry, RetireQueue};
 use crate::state_machine_index::ExpiryIndex;
 
 /// A hold's state; only `Held` is live, the other three are terminal.
@@ -231,6 +231,28 @@ impl StateMachine {
     #[must_use]
     pub fn due_expirations(&self, slot: Slot, limit: usize) -> Vec<InternalCommand> {
         self.expiry.due(slot, limit)
+    }
+
+    /// Read-only view of the expiry index: every `(deadline_slot, hold_id)` entry, sorted by
+    /// deadline then id (the order [`Self::due_expirations`] hands them out). For goldens and
+    /// tests: it allocates and sorts, O(entries).
+    #[must_use]
+    pub fn expiry_index(&self) -> Vec<(Slot, HoldId)> {
+        let mut entries: Vec<(Slot, HoldId)> = self.expiry.iter_unordered().collect();
+        entries.sort_unstable();
+        entries
+    }
+
+    /// Read-only view of the operation retire queue, oldest first (FIFO, which is slot order):
+    /// the operation ids that leave the dedupe table once the slot passes `retire_after_slot`.
+    pub fn operation_retire_queue(&self) -> impl Iterator<Item = RetireEntry<OperationId>> + '_ {
+        self.operation_retire.iter()
+    }
+
+    /// Read-only view of the hold history retire queue, oldest first (FIFO, which is slot
+    /// order): the terminal holds that retire once the slot passes `retire_after_slot`.
+    pub fn hold_retire_queue(&self) -> impl Iterator<Item = RetireEntry<HoldId>> + '_ {
+        self.hold_retire.iter()
     }
 
     /// Starts applying a frame at `ctx`: records its position, then retires what is due.
