@@ -7,6 +7,7 @@
 //! the engines, so that `cargo xtask dup-report` and `contract` never compile them.
 
 pub mod checks;
+pub mod driver;
 pub mod drivers;
 pub mod runner;
 pub mod scenario;
@@ -32,11 +33,8 @@ pub fn run_scenario(engine: &str, scenario: &Scenario) -> Result<RunOutput, Scen
 /// # Errors
 /// An unreadable file, or any scenario error.
 pub fn run_file(engine: &str, path: &Path, shown: &str) -> Result<RunOutput, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        file: shown.to_owned(),
-        line: 0,
-        message: format!("cannot read: {e}"),
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::new(shown, 0, format!("cannot read: {e}")))?;
     let scenario = Scenario::parse(shown, &text)?;
     run_scenario(engine, &scenario)
 }

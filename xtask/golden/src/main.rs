@@ -5,9 +5,11 @@
 //!     golden traces ROOT OUT             run every scenario of every engine under ROOT and
 //!                                        write OUT/<engine>/<name>.trace
 //!
-//! Exit codes: 0 all ran, 1 a scenario failed (its error is printed, and for `traces` also
-//! written into its trace file so that a diff shows it), 2 bad usage.
+//! Exit codes: 0 all ran, 1 a scenario failed (its trace up to the failing line goes to stdout
+//! and its error to stderr; for `traces` both are written into its trace file so that a diff
+//! shows them), 2 bad usage.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -38,6 +40,8 @@ fn scenario(engine: &str, file: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
+            print!("{}", error.trace);
+            let _ = std::io::stdout().flush();
             eprintln!("error: {error}");
             ExitCode::from(1)
         }
@@ -70,7 +74,7 @@ fn traces(root: &Path, out: &Path) -> ExitCode {
                 Err(error) => {
                     failed = true;
                     eprintln!("error: {error}");
-                    format!("error: {error}\n")
+                    error.report()
                 }
             };
             let target = dir.join(format!("{stem}.trace"));

@@ -4,84 +4,17 @@
 //! After every `recover` the runner compares the recovered state with the state it recorded,
 //! live, after the last frame that the WAL file still holds whole (read from the file itself,
 //! not from the engine's recovery report), and fails loudly when they differ.
+//!
+//! Every call (command, read, internal, `slot`) is followed by a look at the WAL file: the
+//! frames it wrote are those above the lsn the engine had applied before it. A command line
+//! ends with the lsn of its own frame (`[lsn=7]`) or why it has none (`[not written: ...]`),
+//! and every other frame the call wrote (its implicit tick's expiries) is listed under it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
+pub use crate::driver::{Driver, Frame, Outcome, OutcomeKind, Seam, Ticked, WalListing};
 use crate::scenario::{Args, Directive, Line, Scenario, ScenarioError};
-
-/// The outcome of one command or read, as the trace shows it.
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub struct Outcome {
-    /// The `ResultCode` name (`Ok`, `LeaseNotFound`, ...), checked by `expect`.
-    pub code: String,
-    /// The whole outcome, one line (`Ok lease=5 epoch=1 deadline=12`).
-    pub text: String,
-    /// True for commands (their code is a `ResultCode` the coverage check counts); false for
-    /// reads, whose code (`Found`, `LeaseRetired`, ...) only serves `expect`.
-    pub is_command: bool,
-}
-
-/// The WAL file as the trace shows it.
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub struct WalListing {
-    /// One line per whole frame, then the stop reason.
-    pub lines: Vec<String>,
-    /// The lsn of the last whole frame, if any.
-    pub last_lsn: Option<u64>,
-}
-
-/// One engine, as the runner drives it. Errors are messages; the runner adds file and line.
-pub trait Driver: Sized {
-    /// The engine's folder name (`allocdb-core`).
-    const ENGINE: &'static str;
-    /// Names of every `ResultCode` variant (the enum's `ALL` list).
-    fn result_codes() -> Vec<&'static str>;
-    /// Opens a fresh database in `dir` with the scenario defaults overridden by `config`;
-    /// returns the driver and the effective config, one line.
-    ///
-    /// # Errors
-    /// Unknown config keys, an invalid config, an open failure.
-    fn open(dir: &Path, config: &Args) -> Result<(Self, String), String>;
-    /// `tick(slot)`; returns a line per internal command written.
-    ///
-    /// # Errors
-    /// A submit error.
-    fn tick(&mut self, slot: u64) -> Result<Vec<String>, String>;
-    /// Runs a client command or a read at `slot`.
-    ///
-    /// # Errors
-    /// Unknown command or arguments, or a submit error.
-    fn command(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String>;
-    /// Writes an internal command through the handle's test seam.
-    ///
-    /// # Errors
-    /// Unknown command or arguments, or a submit error.
-    fn internal(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String>;
-    /// The sorted state, one record per line.
-    fn dump(&self) -> Vec<String>;
-    /// The lsn of the last applied frame (0 for none).
-    fn last_lsn(&self) -> u64;
-    /// # Errors
-    /// The checkpoint failed.
-    fn checkpoint(&mut self) -> Result<(), String>;
-    /// Drops the handle without any further write.
-    fn crash(&mut self);
-    /// Reopens the database; returns the recovery report, one line.
-    ///
-    /// # Errors
-    /// Recovery failed.
-    fn recover(&mut self) -> Result<String, String>;
-    /// The WAL file path.
-    fn wal_path(&self) -> PathBuf;
-    /// The snapshot file path.
-    fn snapshot_path(&self) -> PathBuf;
-    /// Decodes WAL bytes into frame lines.
-    fn wal_listing(&self, bytes: &[u8]) -> WalListing;
-    /// The lsn a snapshot file's bytes hold, or `None` when they do not decode.
-    fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64>;
-}
 
 /// A finished run: the trace and every result code the run produced.
 #[derive(Debug)]
@@ -97,14 +30,14 @@ pub struct RunOutput {
 /// the state recorded live.
 pub fn run<D: Driver>(scenario: &Scenario) -> Result<RunOutput, ScenarioError> {
     let dir = tempfile::tempdir()
-        .map_err(|e| error_at(scenario, 0, &format!("temporary folder: {e}")))?;
+        .map_err(|e| ScenarioError::new(&scenario.file, 0, format!("temporary folder: {e}")))?;
     let config = scenario.lines.iter().find_map(|l| match &l.directive {
         Directive::Config(args) => Some((l.number, args.clone())),
         _ => None,
     });
     let (config_line, config) = config.unwrap_or_default();
-    let (driver, effective) =
-        D::open(dir.path(), &config).map_err(|m| error_at(scenario, config_line, &m))?;
+    let (driver, effective) = D::open(dir.path(), &config)
+        .map_err(|m| ScenarioError::new(&scenario.file, config_line, m))?;
     let mut state = RunState {
         driver,
         slot: 0,
@@ -112,13 +45,15 @@ pub fn run<D: Driver>(scenario: &Scenario) -> Result<RunOutput, ScenarioError> {
         codes_seen: Vec::new(),
         states: BTreeMap::new(),
         last_code: None,
+        last_frames: None,
     };
     let _ = writeln!(state.trace, "engine {}\nconfig {effective}", D::ENGINE);
     state.record_state();
     for line in &scenario.lines {
-        state
-            .step(line)
-            .map_err(|m| error_at(scenario, line.number, &m))?;
+        state.step(line).map_err(|message| ScenarioError {
+            trace: state.trace.clone(),
+            ..ScenarioError::new(&scenario.file, line.number, message)
+        })?;
     }
     state.trace.push_str("end\n");
     state.files();
@@ -126,14 +61,6 @@ pub fn run<D: Driver>(scenario: &Scenario) -> Result<RunOutput, ScenarioError> {
         trace: state.trace,
         codes_seen: state.codes_seen,
     })
-}
-
-fn error_at(scenario: &Scenario, line: usize, message: &str) -> ScenarioError {
-    ScenarioError {
-        file: scenario.file.clone(),
-        line,
-        message: message.to_owned(),
-    }
 }
 
 struct RunState<D> {
@@ -144,34 +71,59 @@ struct RunState<D> {
     /// The dump recorded live after the frame of each lsn (0: the empty database).
     states: BTreeMap<u64, Vec<String>>,
     last_code: Option<String>,
+    /// How many frames the last call wrote.
+    last_frames: Option<usize>,
 }
 
 impl<D: Driver> RunState<D> {
     fn step(&mut self, line: &Line) -> Result<(), String> {
         match &line.directive {
             Directive::Config(_) => {}
-            Directive::Slot(slot) => {
-                let written = self.driver.tick(*slot)?;
-                self.slot = *slot;
-                let _ = writeln!(self.trace, "slot {slot}");
-                for entry in written {
-                    let _ = writeln!(self.trace, "  {entry}");
-                }
-                self.record_state();
-            }
+            Directive::Slot(slot) => self.tick(*slot)?,
             Directive::Expect(code) => {
                 let last = self.last_code.as_deref().unwrap_or("<none>");
                 if last != code {
                     return Err(format!("expected {code}, got {last}"));
                 }
             }
+            Directive::ExpectFrames(count) => {
+                let last = self.last_frames.unwrap_or(0);
+                if last as u64 != *count {
+                    return Err(format!("expected frames={count}, the call wrote {last}"));
+                }
+            }
             Directive::Command { name, args } => {
+                let before = self.driver.last_lsn();
                 let outcome = self.driver.command(name, args, self.slot)?;
-                self.outcome(&format!("{name}{}", args_text(args)), outcome);
+                self.call(
+                    &format!("{name}{}", args_text(args)),
+                    outcome,
+                    before,
+                    false,
+                );
             }
             Directive::Internal { name, args } => {
-                let outcome = self.driver.internal(name, args, self.slot)?;
-                self.outcome(&format!("internal {name}{}", args_text(args)), outcome);
+                let before = self.driver.last_lsn();
+                let seam = Seam {
+                    slot: self.slot,
+                    timed: true,
+                };
+                let outcome = self.driver.internal(name, args, seam)?;
+                let command = format!("internal {name}{}", args_text(args));
+                self.call(&command, outcome, before, true);
+            }
+            Directive::InternalUntimed { name, args, slot } => {
+                // The clock moves without a tick: expiries due at the new slot stay due.
+                self.slot = slot.unwrap_or(self.slot);
+                let before = self.driver.last_lsn();
+                let seam = Seam {
+                    slot: self.slot,
+                    timed: false,
+                };
+                let outcome = self.driver.internal(name, args, seam)?;
+                let at = slot.map_or_else(String::new, |slot| format!(" slot={slot}"));
+                let command = format!("internal_untimed {name}{}{at}", args_text(args));
+                self.call(&command, outcome, before, true);
             }
             Directive::Dump => {
                 self.trace.push_str("dump\n");
@@ -190,13 +142,84 @@ impl<D: Driver> RunState<D> {
         Ok(())
     }
 
-    fn outcome(&mut self, command: &str, outcome: Outcome) {
-        let _ = writeln!(self.trace, "{command} -> {}", outcome.text);
-        if outcome.is_command && !self.codes_seen.contains(&outcome.code) {
+    /// `slot N`: the tick's frames, each with its command, outcome and lsn.
+    fn tick(&mut self, slot: u64) -> Result<(), String> {
+        let before = self.driver.last_lsn();
+        let ticked = self.driver.tick(slot)?;
+        // A refused tick still moves the scenario's clock: later commands are refused too.
+        self.slot = slot;
+        let _ = writeln!(self.trace, "slot {slot}");
+        let frames = self.frames_after(before);
+        let code = match ticked {
+            Ticked::Wrote(outcomes) => {
+                if outcomes.len() != frames.len() {
+                    return Err(format!(
+                        "tick returned {} outcomes but wrote {} frames",
+                        outcomes.len(),
+                        frames.len()
+                    ));
+                }
+                for (frame, outcome) in frames.iter().zip(outcomes) {
+                    let _ = writeln!(
+                        self.trace,
+                        "  {} -> {outcome} [lsn={}]",
+                        frame_text(frame),
+                        frame.lsn
+                    );
+                }
+                "Ok".to_owned()
+            }
+            Ticked::Refused(outcome) => {
+                let _ = writeln!(self.trace, "  {}", outcome.text);
+                self.list_frames(&frames);
+                outcome.code
+            }
+        };
+        self.last_code = Some(code);
+        self.last_frames = Some(frames.len());
+        self.record_state();
+        Ok(())
+    }
+
+    /// A command's or read's line, then the other frames the call wrote (its tick's).
+    /// `internal`: the call's own frame is an internal command (the test seams).
+    fn call(&mut self, command: &str, outcome: Outcome, before: u64, internal: bool) {
+        let mut frames = self.frames_after(before);
+        let count = frames.len();
+        let own = frames.last().is_some_and(|frame| {
+            outcome.kind == OutcomeKind::Command && frame.internal.is_some() == internal
+        });
+        let mark = match outcome.kind {
+            OutcomeKind::Read => String::new(),
+            _ if own => format!(" [lsn={}]", frames.pop().map_or(0, |frame| frame.lsn)),
+            OutcomeKind::Refused => " [not written: refused]".to_owned(),
+            OutcomeKind::Command if outcome.code == "OperationConflict" => {
+                " [not written: conflict]".to_owned()
+            }
+            OutcomeKind::Command => " [not written: duplicate]".to_owned(),
+        };
+        let _ = writeln!(self.trace, "{command} -> {}{mark}", outcome.text);
+        self.list_frames(&frames);
+        if outcome.kind == OutcomeKind::Command && !self.codes_seen.contains(&outcome.code) {
             self.codes_seen.push(outcome.code.clone());
         }
         self.last_code = Some(outcome.code);
+        self.last_frames = Some(count);
         self.record_state();
+    }
+
+    /// The whole frames of the WAL file above `lsn`, in lsn order.
+    fn frames_after(&self, lsn: u64) -> Vec<Frame> {
+        let wal = std::fs::read(self.driver.wal_path()).unwrap_or_default();
+        let mut frames = self.driver.wal_listing(&wal).frames;
+        frames.retain(|frame| frame.lsn > lsn);
+        frames
+    }
+
+    fn list_frames(&mut self, frames: &[Frame]) {
+        for frame in frames {
+            let _ = writeln!(self.trace, "  {} [lsn={}]", frame_text(frame), frame.lsn);
+        }
     }
 
     fn record_state(&mut self) {
@@ -278,6 +301,13 @@ impl<D: Driver> RunState<D> {
             Err(_) => self.trace.push_str("  snapshot none\n"),
         }
     }
+}
+
+fn frame_text(frame: &Frame) -> String {
+    frame.internal.as_ref().map_or_else(
+        || "client".to_owned(),
+        |command| format!("internal {command}"),
+    )
 }
 
 fn args_text(args: &Args) -> String {

@@ -13,6 +13,28 @@ pub struct ScenarioError {
     pub file: String,
     pub line: usize,
     pub message: String,
+    /// For a run error, the trace up to and including the failing line's command (for a
+    /// failed `expect`, the command it checks); empty for a parse error.
+    pub trace: String,
+}
+
+impl ScenarioError {
+    /// An error at `line` of `file`, without a trace.
+    #[must_use]
+    pub fn new(file: &str, line: usize, message: String) -> ScenarioError {
+        ScenarioError {
+            file: file.to_owned(),
+            line,
+            message,
+            trace: String::new(),
+        }
+    }
+
+    /// The trace so far, then `error: FILE:LINE: MESSAGE`: what a failed run prints.
+    #[must_use]
+    pub fn report(&self) -> String {
+        format!("{}error: {self}\n", self.trace)
+    }
 }
 
 impl fmt::Display for ScenarioError {
@@ -30,7 +52,8 @@ pub struct Args {
 }
 
 impl Args {
-    /// Parses `key=value` words; a word without `=` or a repeated key is an error.
+    /// Parses `key=value` words; a word without `=` or a repeated key is an error. The value
+    /// may be empty (`resources=`: the empty list).
     ///
     /// # Errors
     /// A word that is not `key=value`, an empty key, or a key given twice.
@@ -40,7 +63,7 @@ impl Args {
             let Some((key, value)) = word.split_once('=') else {
                 return Err(format!("expected key=value, found `{word}`"));
             };
-            if key.is_empty() || value.is_empty() {
+            if key.is_empty() {
                 return Err(format!("expected key=value, found `{word}`"));
             }
             if pairs.iter().any(|(k, _)| k == key) {
@@ -123,14 +146,18 @@ impl Args {
             .ok_or_else(|| format!("argument `{key}`: `{value}` is not a u64"))
     }
 
-    /// A comma-separated list of unsigned integers (`1,2,3`).
+    /// A comma-separated list of unsigned integers (`1,2,3`); an empty value (`key=`) is the
+    /// empty list.
     ///
     /// # Errors
-    /// Missing or an element that is not a number.
+    /// Missing or an element that is not a number (`1,,2` has an empty one).
     pub fn u128_list(&self, key: &str) -> Result<Vec<u128>, String> {
         let value = self
             .raw(key)
             .ok_or_else(|| format!("missing argument `{key}=`"))?;
+        if value.is_empty() {
+            return Ok(Vec::new());
+        }
         value
             .split(',')
             .map(|part| {
@@ -161,8 +188,12 @@ pub enum Directive {
     /// `slot N`: advance logical time through the handle's `tick(N)`; later commands are
     /// submitted at slot N.
     Slot(u64),
-    /// `expect CODE`: the previous command's result code must be `CODE`.
+    /// `expect CODE`: the previous call's result code must be `CODE` (after `slot`: `Ok`, or
+    /// the error that refused the tick, such as `SlotRegression`).
     Expect(String),
+    /// `expect frames=N`: the previous call (command, read, internal or `slot`) wrote exactly
+    /// `N` WAL frames, its own and those of its implicit tick.
+    ExpectFrames(u64),
     /// `dump`: print the sorted state.
     Dump,
     /// `checkpoint`: snapshot + WAL rewrite.
@@ -171,8 +202,17 @@ pub enum Directive {
     Crash { torn_bytes: u64 },
     /// `recover`: reopen the database from its files.
     Recover,
-    /// `internal NAME key=value ...`: an internal command written through the WAL test seam.
+    /// `internal NAME key=value ...`: an internal command written through the WAL test seam,
+    /// after the seam's tick.
     Internal { name: String, args: Args },
+    /// `internal_untimed NAME key=value ... [slot=N]`: exactly that one internal frame,
+    /// through the untimed seam (no tick first, so other expiries due at the slot stay due).
+    /// With `slot=N` the scenario's clock first moves to `N` without a tick.
+    InternalUntimed {
+        name: String,
+        args: Args,
+        slot: Option<u64>,
+    },
     /// `NAME key=value ...`: an engine command or read.
     Command { name: String, args: Args },
 }
@@ -204,11 +244,7 @@ impl Scenario {
             if content.is_empty() {
                 continue;
             }
-            let error = |message: String| ScenarioError {
-                file: file.to_owned(),
-                line: number,
-                message,
-            };
+            let error = |message: String| ScenarioError::new(file, number, message);
             let directive = parse_directive(content).map_err(error)?;
             if matches!(directive, Directive::Config(_))
                 && lines
@@ -219,12 +255,12 @@ impl Scenario {
                     "`config` must come before every other directive".to_owned(),
                 ));
             }
-            if matches!(directive, Directive::Expect(_))
-                && !lines
-                    .last()
-                    .is_some_and(|l: &Line| is_command(&l.directive))
+            if matches!(directive, Directive::Expect(_) | Directive::ExpectFrames(_))
+                && !lines.last().is_some_and(|l: &Line| is_call(&l.directive))
             {
-                return Err(error("`expect` must follow a command".to_owned()));
+                return Err(error(
+                    "`expect` must follow a command, a read or `slot`".to_owned(),
+                ));
             }
             lines.push(Line { number, directive });
         }
@@ -235,10 +271,16 @@ impl Scenario {
     }
 }
 
-fn is_command(directive: &Directive) -> bool {
+/// A line that `expect` may follow: a call (or another `expect` of the same call).
+fn is_call(directive: &Directive) -> bool {
     matches!(
         directive,
-        Directive::Command { .. } | Directive::Internal { .. } | Directive::Expect(_)
+        Directive::Command { .. }
+            | Directive::Internal { .. }
+            | Directive::InternalUntimed { .. }
+            | Directive::Slot(_)
+            | Directive::Expect(_)
+            | Directive::ExpectFrames(_)
     )
 }
 
@@ -269,10 +311,16 @@ fn parse_directive(content: &str) -> Result<Directive, String> {
             _ => Err("`slot` takes one number: `slot N`".to_owned()),
         },
         "expect" => match rest {
+            [frames] if frames.starts_with("frames=") => {
+                Ok(Directive::ExpectFrames(Args::parse(rest)?.u64("frames")?))
+            }
             [code] if code.chars().all(|c| c.is_ascii_alphanumeric()) => {
                 Ok(Directive::Expect((*code).to_owned()))
             }
-            _ => Err("`expect` takes one result code: `expect Ok`".to_owned()),
+            _ => Err(
+                "`expect` takes one result code or a frame count: `expect Ok`, `expect frames=1`"
+                    .to_owned(),
+            ),
         },
         "dump" => no_args(Directive::Dump),
         "checkpoint" => no_args(Directive::Checkpoint),
@@ -287,19 +335,32 @@ fn parse_directive(content: &str) -> Result<Directive, String> {
             };
             Ok(Directive::Crash { torn_bytes })
         }
-        "internal" => match rest.split_first() {
-            Some((name, args)) if is_name(name) => Ok(Directive::Internal {
-                name: (*name).to_owned(),
-                args: Args::parse(args)?,
-            }),
-            _ => Err("`internal` needs a command name: `internal expire ...`".to_owned()),
-        },
+        "internal" | "internal_untimed" => parse_internal(head, rest),
         name if is_name(name) => Ok(Directive::Command {
             name: name.to_owned(),
             args: Args::parse(rest)?,
         }),
         other => Err(format!("unknown directive `{other}`")),
     }
+}
+
+/// `internal NAME ...` and `internal_untimed NAME ... [slot=N]`.
+fn parse_internal(head: &str, rest: &[&str]) -> Result<Directive, String> {
+    let Some((name, args)) = rest.split_first().filter(|(name, _)| is_name(name)) else {
+        return Err(format!(
+            "`{head}` needs a command name: `{head} expire ...`"
+        ));
+    };
+    let (name, mut args) = ((*name).to_owned(), Args::parse(args)?);
+    if head == "internal" {
+        return Ok(Directive::Internal { name, args });
+    }
+    let slot = match args.raw("slot") {
+        Some(_) => Some(args.u64("slot")?),
+        None => None,
+    };
+    args.pairs.retain(|(key, _)| key != "slot");
+    Ok(Directive::InternalUntimed { name, args, slot })
 }
 
 fn is_name(word: &str) -> bool {
@@ -310,74 +371,5 @@ fn is_name(word: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_directive_parses() {
-        let text = "# a comment\nconfig max_leases=4\n\nslot 3\nreserve op=1 resource=7 # trailing\nexpect Ok\ndump\ncheckpoint\ncrash torn=5\nrecover\ninternal expire lease=1 deadline=9\ncrash\n";
-        let scenario = Scenario::parse("a.scn", text).unwrap();
-        let directives: Vec<&Directive> = scenario.lines.iter().map(|l| &l.directive).collect();
-        assert_eq!(directives.len(), 10);
-        assert_eq!(scenario.lines[0].number, 2);
-        assert_eq!(*directives[1], Directive::Slot(3));
-        match directives[2] {
-            Directive::Command { name, args } => {
-                assert_eq!(name, "reserve");
-                assert_eq!(args.u128("op").unwrap(), 1);
-                assert_eq!(args.u64("resource").unwrap(), 7);
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        assert_eq!(*directives[3], Directive::Expect("Ok".to_owned()));
-        assert_eq!(*directives[6], Directive::Crash { torn_bytes: 5 });
-        assert_eq!(*directives[9], Directive::Crash { torn_bytes: 0 });
-    }
-
-    #[test]
-    fn malformed_lines_name_file_and_line() {
-        let cases = [
-            ("slot\n", 1, "`slot` takes one number"),
-            ("slot x\n", 1, "is not a u64"),
-            ("dump now\n", 1, "takes no arguments"),
-            ("reserve op\n", 1, "expected key=value"),
-            ("reserve op=1 op=2\n", 1, "given twice"),
-            ("Reserve op=1\n", 1, "unknown directive"),
-            ("\nexpect Ok\n", 2, "must follow a command"),
-            ("dump\nconfig a=1\n", 2, "must come before"),
-            ("crash torn=x\n", 1, "is not a u64"),
-            ("crash hard=1\n", 1, "unknown argument"),
-            ("internal\n", 1, "needs a command name"),
-        ];
-        for (text, line, message) in cases {
-            let error = Scenario::parse("f.scn", text).unwrap_err();
-            assert_eq!(
-                (error.file.as_str(), error.line),
-                ("f.scn", line),
-                "{text:?}"
-            );
-            assert!(
-                error.message.contains(message),
-                "{text:?}: {}",
-                error.message
-            );
-            assert!(error.to_string().starts_with(&format!("f.scn:{line}: ")));
-        }
-    }
-
-    #[test]
-    fn numbers_accept_hex_underscores_and_max() {
-        let args = Args::parse(&["a=0x10", "b=1_000", "c=max", "d=1,2,0x3"]).unwrap();
-        assert_eq!(args.u128("a").unwrap(), 16);
-        assert_eq!(args.u64("b").unwrap(), 1000);
-        assert_eq!(args.u64("c").unwrap(), u64::MAX);
-        assert_eq!(args.u128_list("d").unwrap(), [1, 2, 3]);
-        assert!(
-            args.u64("missing")
-                .unwrap_err()
-                .contains("missing argument")
-        );
-        assert_eq!(args.u128_or("missing", 9).unwrap(), 9);
-        assert!(args.only(&["a", "b", "c"]).unwrap_err().contains("`d`"));
-    }
-}
+#[path = "scenario_tests.rs"]
+mod tests;

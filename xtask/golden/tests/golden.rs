@@ -51,7 +51,10 @@ fn golden_traces() {
                         ));
                     }
                 }
-                Err(error) => failures.push(format!("scenario error: {error}")),
+                Err(error) => failures.push(format!(
+                    "scenario error: {error}\n    trace up to it:\n      {}",
+                    error.trace.trim_end().replace('\n', "\n      ")
+                )),
             }
         }
         let all = golden::drivers::result_codes(engine);

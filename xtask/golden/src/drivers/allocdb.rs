@@ -1,17 +1,19 @@
 //! The allocdb-core driver.
 
 use allocdb_core::command::{ClientRequest, Command, InternalCommand};
+use allocdb_core::command_codec::decode_internal;
 use allocdb_core::config::Config;
 use allocdb_core::engine::{AllocEngine, SubmitError};
 use allocdb_core::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId, Slot};
 use allocdb_core::result::{CommandOutcome, ResultCode};
 use allocdb_core::snapshot::decode_snapshot;
-use allocdb_core::state_machine::{LeaseDump, OperationRecord, StateDump};
+use allocdb_core::state_machine::{LeaseDump, OperationRecord, StateMachine};
 
 use super::common::{
-    driver_struct, durable_methods, fields, opt, outcome_helpers, scenario_config,
+    driver_struct, durable_methods, expiry_lines, fields, opt, outcome_helpers, retire_line,
+    scenario_config,
 };
-use crate::runner::{Driver, Outcome};
+use crate::runner::{Driver, Outcome, Seam, Ticked};
 use crate::scenario::Args;
 
 driver_struct!(AllocDriver, AllocEngine, "allocdb-core");
@@ -126,21 +128,17 @@ impl AllocDriver {
         let outcome = match name {
             "get_resource" => {
                 args.only(&["resource"])?;
-                let text = match engine.get_resource(ResourceId::new(args.u128("resource")?)) {
-                    Some(r) => format!(
-                        "Found {:?} lease={} version={}",
-                        r.state,
-                        opt(r.current_lease_id),
-                        r.version
-                    ),
-                    None => "ResourceNotFound".to_owned(),
-                };
-                let code = text.split(' ').next().unwrap_or_default().to_owned();
-                Outcome {
-                    code,
-                    text,
-                    is_command: false,
-                }
+                Outcome::read(
+                    match engine.get_resource(ResourceId::new(args.u128("resource")?)) {
+                        Some(r) => format!(
+                            "Found {:?} lease={} version={}",
+                            r.state,
+                            opt(r.current_lease_id),
+                            r.version
+                        ),
+                        None => "ResourceNotFound".to_owned(),
+                    },
+                )
             }
             "get_lease" => {
                 args.only(&["lease"])?;
@@ -153,17 +151,9 @@ impl AllocDriver {
                             .iter()
                             .find(|l| l.record.lease_id == lease)
                             .ok_or("lease vanished")?;
-                        Outcome {
-                            code: "Found".to_owned(),
-                            text: format!("Found {}", lease_line(record)),
-                            is_command: false,
-                        }
+                        Outcome::read(format!("Found {}", lease_line(record)))
                     }
-                    Err(error) => Outcome {
-                        code: error.to_string(),
-                        text: error.to_string(),
-                        is_command: false,
-                    },
+                    Err(error) => Outcome::read(error.to_string()),
                 }
             }
             _ => return Ok(None),
@@ -189,7 +179,19 @@ fn lease_line(lease: &LeaseDump) -> String {
     )
 }
 
-fn dump_lines(dump: &StateDump) -> Vec<String> {
+/// An internal frame's payload in scenario syntax.
+fn internal_text(payload: &[u8]) -> String {
+    match decode_internal(payload) {
+        Ok(InternalCommand::Expire {
+            lease_id,
+            deadline_slot,
+        }) => format!("expire lease={lease_id} deadline={deadline_slot}"),
+        Err(error) => format!("undecodable ({error:?})"),
+    }
+}
+
+fn dump_lines(state: &StateMachine) -> Vec<String> {
+    let dump = state.dump();
     let mut lines = vec![format!(
         "last_lsn={} last_slot={} retired_watermark={}",
         dump.last_applied_lsn,
@@ -207,6 +209,11 @@ fn dump_lines(dump: &StateDump) -> Vec<String> {
     }
     lines.extend(dump.leases.iter().map(lease_line));
     lines.extend(dump.operations.iter().map(operation_line));
+    lines.extend(expiry_lines("lease", &state.expiry_index()));
+    let operations = state.operation_retire_queue();
+    lines.extend(operations.map(|e| retire_line("operation", e.key, e.retire_after_slot)));
+    let history = state.lease_retire_queue();
+    lines.extend(history.map(|e| retire_line("lease", e.key, e.retire_after_slot)));
     lines
 }
 
@@ -217,14 +224,9 @@ impl Driver for AllocDriver {
         ResultCode::ALL.iter().map(|code| code.as_str()).collect()
     }
 
-    fn tick(&mut self, slot: u64) -> Result<Vec<String>, String> {
-        match self.engine()?.tick(Slot::new(slot)) {
-            Ok(outcomes) => Ok(outcomes
-                .iter()
-                .map(|o| format!("internal expire -> {}", outcome_text(o)))
-                .collect()),
-            Err(error) => Ok(vec![format!("error: {error}")]),
-        }
+    fn tick(&mut self, slot: u64) -> Result<Ticked, String> {
+        let result = self.engine()?.tick(Slot::new(slot));
+        Ok(ticked(result.map(|o| o.iter().map(outcome_text).collect())))
     }
 
     fn command(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String> {
@@ -242,7 +244,7 @@ impl Driver for AllocDriver {
         ))
     }
 
-    fn internal(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String> {
+    fn internal(&mut self, name: &str, args: &Args, seam: Seam) -> Result<Outcome, String> {
         if name != "expire" {
             return Err(format!(
                 "unknown allocdb-core internal command `{name}` (expected `expire`)"
@@ -253,9 +255,12 @@ impl Driver for AllocDriver {
             lease_id: LeaseId::new(args.u128("lease")?),
             deadline_slot: Slot::new(args.u64("deadline")?),
         };
-        Ok(command_outcome(
-            self.engine()?.submit_internal(&command, Slot::new(slot)),
-        ))
+        let (engine, slot) = (self.engine()?, Slot::new(seam.slot));
+        Ok(command_outcome(if seam.timed {
+            engine.submit_internal(&command, slot)
+        } else {
+            engine.submit_internal_untimed(&command, slot)
+        }))
     }
 
     durable_methods!(allocdb_core, AllocEngine);

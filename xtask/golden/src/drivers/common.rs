@@ -27,6 +27,20 @@ pub fn fields(pairs: &[(&str, Option<String>)]) -> String {
         .collect()
 }
 
+/// The expiry index of a dump, one line per `(deadline, id)` entry, in the order given (the
+/// engines sort it by deadline, then id); `item` names the id (`lease`).
+pub fn expiry_lines<S: Display, K: Display>(item: &str, index: &[(S, K)]) -> Vec<String> {
+    index
+        .iter()
+        .map(|(deadline, key)| format!("expiry_index deadline={deadline} {item}={key}"))
+        .collect()
+}
+
+/// One retire queue entry of a dump (the queues are listed oldest first).
+pub fn retire_line(kind: &str, key: impl Display, retire_after_slot: u64) -> String {
+    format!("retire_queue {kind}={key} retire_after={retire_after_slot}")
+}
+
 /// One config field from `key=value` arguments, or its default.
 pub fn config_field<T>(args: &Args, key: &str, default: T) -> Result<T, String>
 where
@@ -81,7 +95,9 @@ macro_rules! driver_struct {
     };
 }
 
-/// The [`crate::runner::Driver`] methods that only open, crash, recover and list files.
+/// The [`crate::runner::Driver`] methods that only open, crash, recover and list files. The
+/// driver module defines `internal_text(&[u8]) -> String`, an internal frame's payload in
+/// scenario syntax.
 macro_rules! durable_methods {
     ($krate:ident, $engine:ident) => {
         fn open(
@@ -104,7 +120,7 @@ macro_rules! durable_methods {
         fn dump(&self) -> Vec<String> {
             self.engine.as_ref().map_or_else(
                 || vec!["closed".to_owned()],
-                |engine| dump_lines(&engine.dump()),
+                |engine| dump_lines(engine.state()),
             )
         }
 
@@ -151,6 +167,15 @@ macro_rules! durable_methods {
         fn wal_listing(&self, bytes: &[u8]) -> crate::runner::WalListing {
             use $krate::wal::{HEADER_LEN, RecordType, scan};
             let scanned = scan(bytes, self.config.max_wal_payload_bytes);
+            let frames = scanned
+                .frames
+                .iter()
+                .map(|f| crate::runner::Frame {
+                    lsn: f.lsn,
+                    internal: (f.record_type == RecordType::InternalCommand)
+                        .then(|| internal_text(f.payload)),
+                })
+                .collect();
             let mut lines: Vec<String> = scanned
                 .frames
                 .iter()
@@ -174,6 +199,7 @@ macro_rules! durable_methods {
             crate::runner::WalListing {
                 lines,
                 last_lsn: scanned.frames.last().map(|f| f.lsn),
+                frames,
             }
         }
     };
@@ -181,9 +207,9 @@ macro_rules! durable_methods {
 
 pub(crate) use {driver_struct, durable_methods};
 
-/// `command_outcome(Result<CommandOutcome, SubmitError>) -> Outcome` and
-/// `operation_line(&OperationRecord) -> String` for an engine whose `CommandOutcome`,
-/// `SubmitError`, `OperationRecord` and `outcome_text` are in scope.
+/// `command_outcome(Result<CommandOutcome, SubmitError>) -> Outcome`, `ticked(tick result
+/// as outcome texts) -> Ticked` and `operation_line(&OperationRecord) -> String` for an engine whose `CommandOutcome`, `SubmitError`, `OperationRecord` and
+/// `outcome_text` are in scope.
 macro_rules! outcome_helpers {
     () => {
         fn command_outcome(result: Result<CommandOutcome, SubmitError>) -> Outcome {
@@ -191,13 +217,20 @@ macro_rules! outcome_helpers {
                 Ok(outcome) => Outcome {
                     code: outcome.result_code.as_str().to_owned(),
                     text: outcome_text(&outcome),
-                    is_command: true,
+                    kind: crate::runner::OutcomeKind::Command,
                 },
                 Err(error) => Outcome {
                     code: super::common::variant_name(&format!("{error:?}")),
                     text: format!("error: {error}"),
-                    is_command: false,
+                    kind: crate::runner::OutcomeKind::Refused,
                 },
+            }
+        }
+
+        fn ticked(result: Result<Vec<String>, SubmitError>) -> crate::runner::Ticked {
+            match result {
+                Ok(outcomes) => crate::runner::Ticked::Wrote(outcomes),
+                Err(error) => crate::runner::Ticked::Refused(command_outcome(Err(error))),
             }
         }
 

@@ -27,11 +27,11 @@ pub fn run(engine: &str, scenario: &Scenario) -> Result<RunOutput, ScenarioError
         reservation::ReservationDriver::ENGINE_NAME => {
             runner::run::<reservation::ReservationDriver>(scenario)
         }
-        other => Err(ScenarioError {
-            file: scenario.file.clone(),
-            line: 0,
-            message: format!("no driver for engine `{other}`"),
-        }),
+        other => Err(ScenarioError::new(
+            &scenario.file,
+            0,
+            format!("no driver for engine `{other}`"),
+        )),
     }
 }
 

@@ -7,10 +7,12 @@ use quota_core::ids::{BucketId, ClientId, OperationId, Slot};
 use quota_core::result::{CommandOutcome, ResultCode};
 use quota_core::snapshot::decode_snapshot;
 use quota_core::snapshot_file::split_footer;
-use quota_core::state_machine::{BucketRecord, OperationRecord, StateDump};
+use quota_core::state_machine::{BucketRecord, OperationRecord, StateMachine};
 
-use super::common::{driver_struct, durable_methods, fields, outcome_helpers, scenario_config};
-use crate::runner::{Driver, Outcome};
+use super::common::{
+    driver_struct, durable_methods, fields, outcome_helpers, retire_line, scenario_config,
+};
+use crate::runner::{Driver, Outcome, Seam, Ticked};
 use crate::scenario::Args;
 
 driver_struct!(QuotaDriver, QuotaEngine, "quota-core");
@@ -75,13 +77,21 @@ fn bucket_line(b: &BucketRecord) -> String {
     )
 }
 
-fn dump_lines(dump: &StateDump) -> Vec<String> {
+/// quota-core has no internal commands: a frame of that record type shows its bytes.
+fn internal_text(payload: &[u8]) -> String {
+    format!("unknown payload={}", crate::runner::hex(payload))
+}
+
+fn dump_lines(state: &StateMachine) -> Vec<String> {
+    let dump = state.dump();
     let mut lines = vec![format!(
         "last_lsn={} last_slot={}",
         dump.last_applied_lsn, dump.last_request_slot
     )];
     lines.extend(dump.buckets.iter().map(bucket_line));
     lines.extend(dump.operations.iter().map(operation_line));
+    let operations = state.operation_retire_queue();
+    lines.extend(operations.map(|e| retire_line("operation", e.key, e.retire_after_slot)));
     lines
 }
 
@@ -92,11 +102,9 @@ impl Driver for QuotaDriver {
         ResultCode::ALL.iter().map(|code| code.as_str()).collect()
     }
 
-    fn tick(&mut self, slot: u64) -> Result<Vec<String>, String> {
-        match self.engine()?.tick(Slot::new(slot)) {
-            Ok(()) => Ok(Vec::new()),
-            Err(error) => Ok(vec![format!("error: {error}")]),
-        }
+    fn tick(&mut self, slot: u64) -> Result<Ticked, String> {
+        let result = self.engine()?.tick(Slot::new(slot));
+        Ok(ticked(result.map(|()| Vec::new())))
     }
 
     fn command(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String> {
@@ -109,12 +117,7 @@ impl Driver for QuotaDriver {
                 Some(bucket) => format!("Found {}", bucket_line(&bucket)),
                 None => "BucketNotFound".to_owned(),
             };
-            let code = text.split(' ').next().unwrap_or_default().to_owned();
-            return Ok(Outcome {
-                code,
-                text,
-                is_command: false,
-            });
+            return Ok(Outcome::read(text));
         }
         let command = client_command(name, args)?;
         let request = ClientRequest {
@@ -127,7 +130,7 @@ impl Driver for QuotaDriver {
         ))
     }
 
-    fn internal(&mut self, name: &str, _args: &Args, _slot: u64) -> Result<Outcome, String> {
+    fn internal(&mut self, name: &str, _args: &Args, _seam: Seam) -> Result<Outcome, String> {
         Err(format!(
             "quota-core has no internal commands (found `internal {name}`)"
         ))

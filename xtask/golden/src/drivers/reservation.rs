@@ -1,18 +1,20 @@
 //! The reservation-core driver.
 
 use reservation_core::command::{ClientRequest, Command, InternalCommand};
+use reservation_core::command_codec::decode_internal;
 use reservation_core::config::Config;
 use reservation_core::engine::{ReservationEngine, SubmitError};
 use reservation_core::ids::{ClientId, HoldId, OperationId, PoolId, Slot};
 use reservation_core::result::{CommandOutcome, ResultCode};
 use reservation_core::snapshot::decode_snapshot;
 use reservation_core::snapshot_file::verify_footer;
-use reservation_core::state_machine::{HoldRecord, OperationRecord, PoolRecord, StateDump};
+use reservation_core::state_machine::{HoldRecord, OperationRecord, PoolRecord, StateMachine};
 
 use super::common::{
-    driver_struct, durable_methods, fields, opt, outcome_helpers, scenario_config,
+    driver_struct, durable_methods, expiry_lines, fields, opt, outcome_helpers, retire_line,
+    scenario_config,
 };
-use crate::runner::{Driver, Outcome};
+use crate::runner::{Driver, Outcome, Seam, Ticked};
 use crate::scenario::Args;
 
 driver_struct!(ReservationDriver, ReservationEngine, "reservation-core");
@@ -113,7 +115,16 @@ fn hold_line(h: &HoldRecord) -> String {
     )
 }
 
-fn dump_lines(dump: &StateDump) -> Vec<String> {
+/// An internal frame's payload in scenario syntax.
+fn internal_text(payload: &[u8]) -> String {
+    match decode_internal(payload) {
+        Ok(InternalCommand::ExpireHold { hold_id }) => format!("expire_hold hold={hold_id}"),
+        Err(error) => format!("undecodable ({error:?})"),
+    }
+}
+
+fn dump_lines(state: &StateMachine) -> Vec<String> {
+    let dump = state.dump();
     let mut lines = vec![format!(
         "last_lsn={} last_slot={}",
         dump.last_applied_lsn, dump.last_request_slot
@@ -121,6 +132,11 @@ fn dump_lines(dump: &StateDump) -> Vec<String> {
     lines.extend(dump.pools.iter().map(pool_line));
     lines.extend(dump.holds.iter().map(hold_line));
     lines.extend(dump.operations.iter().map(operation_line));
+    lines.extend(expiry_lines("hold", &state.expiry_index()));
+    let operations = state.operation_retire_queue();
+    lines.extend(operations.map(|e| retire_line("operation", e.key, e.retire_after_slot)));
+    let history = state.hold_retire_queue();
+    lines.extend(history.map(|e| retire_line("hold", e.key, e.retire_after_slot)));
     lines
 }
 
@@ -143,12 +159,7 @@ impl ReservationDriver {
             }
             _ => return Ok(None),
         };
-        let code = text.split(' ').next().unwrap_or_default().to_owned();
-        Ok(Some(Outcome {
-            code,
-            text,
-            is_command: false,
-        }))
+        Ok(Some(Outcome::read(text)))
     }
 }
 
@@ -159,14 +170,9 @@ impl Driver for ReservationDriver {
         ResultCode::ALL.iter().map(|code| code.as_str()).collect()
     }
 
-    fn tick(&mut self, slot: u64) -> Result<Vec<String>, String> {
-        match self.engine()?.tick(Slot::new(slot)) {
-            Ok(outcomes) => Ok(outcomes
-                .iter()
-                .map(|o| format!("internal expire_hold -> {}", outcome_text(o)))
-                .collect()),
-            Err(error) => Ok(vec![format!("error: {error}")]),
-        }
+    fn tick(&mut self, slot: u64) -> Result<Ticked, String> {
+        let result = self.engine()?.tick(Slot::new(slot));
+        Ok(ticked(result.map(|o| o.iter().map(outcome_text).collect())))
     }
 
     fn command(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String> {
@@ -184,7 +190,7 @@ impl Driver for ReservationDriver {
         ))
     }
 
-    fn internal(&mut self, name: &str, args: &Args, slot: u64) -> Result<Outcome, String> {
+    fn internal(&mut self, name: &str, args: &Args, seam: Seam) -> Result<Outcome, String> {
         if name != "expire_hold" {
             return Err(format!(
                 "unknown reservation-core internal command `{name}` (expected `expire_hold`)"
@@ -194,9 +200,12 @@ impl Driver for ReservationDriver {
         let command = InternalCommand::ExpireHold {
             hold_id: HoldId::new(args.u128("hold")?),
         };
-        Ok(command_outcome(
-            self.engine()?.submit_internal(&command, Slot::new(slot)),
-        ))
+        let (engine, slot) = (self.engine()?, Slot::new(seam.slot));
+        Ok(command_outcome(if seam.timed {
+            engine.submit_internal(&command, slot)
+        } else {
+            engine.submit_internal_untimed(&command, slot)
+        }))
     }
 
     durable_methods!(reservation_core, ReservationEngine);
