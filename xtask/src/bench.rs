@@ -27,32 +27,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Status> {
         .arg(&root)
         .arg("--xtask")
         .arg(&xtask);
-    if args.quick {
-        command.arg("--quick");
-    }
-    let paths = [
-        ("--out", &args.out),
-        ("--corpus", &args.corpus),
-        ("--scratch", &args.scratch),
-        ("--jscpd", &args.jscpd),
-    ];
-    for (flag, path) in paths {
-        if let Some(path) = path {
-            command.arg(flag).arg(absolute(path)?);
-        }
-    }
-    if let Some(format) = &args.format {
-        command.args(["--format", format]);
-    }
-    if let Some(runs) = args.runs {
-        command.arg("--runs").arg(runs.to_string());
-    }
-    for section in &args.only {
-        command.args(["--only", section]);
-    }
-    for engine in &args.engine {
-        command.args(["--engine", engine]);
-    }
+    let mut flags = args.flags.clone();
+    flags.map_paths(absolute)?;
+    command.args(flags.to_args());
     let status = command
         .status()
         .context("starting cargo run --package bench")?;

@@ -27,39 +27,15 @@ pub enum Command {
     Scenario(ScenarioArgs),
 }
 
-/// Flags of `cargo xtask bench`, forwarded to the bench binary (`xtask/bench`).
+/// Flags of `cargo xtask bench`: the bench binary's own flags (declared once, in the
+/// `bench-args` crate, so a bad value fails here before any release build) plus `--root`.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// The repository (default: the one containing the current directory).
     #[arg(long)]
     pub root: Option<PathBuf>,
-    /// Smoke run for CI: a tenth of the work, one run, no corpus unless `--corpus` is given.
-    #[arg(long)]
-    pub quick: bool,
-    /// Output format: `human` or `json`.
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Runs per figure, the median is reported (default 5, 1 with `--quick`).
-    #[arg(long, value_name = "N")]
-    pub runs: Option<u16>,
-    /// Only these sections (repeatable): engines, apply, durable, recovery, tooling, corpus.
-    #[arg(long, value_name = "SECTION")]
-    pub only: Vec<String>,
-    /// Only these engines (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub engine: Vec<String>,
-    /// An already vendored corpus folder (default: vendor `xtask/bench-corpus`).
-    #[arg(long, value_name = "DIR")]
-    pub corpus: Option<PathBuf>,
-    /// The jscpd binary to compare with on the corpus (default: `jscpd` on `PATH`, if any).
-    #[arg(long, value_name = "PATH")]
-    pub jscpd: Option<PathBuf>,
-    /// Where databases, WAL files and the vendored corpus go (default: the temporary folder).
-    #[arg(long, value_name = "DIR")]
-    pub scratch: Option<PathBuf>,
+    #[command(flatten)]
+    pub flags: bench_args::BenchFlags,
 }
 
 #[derive(Debug, clap::Args)]

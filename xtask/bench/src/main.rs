@@ -28,7 +28,8 @@ mod tooling;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use bench_args::{BenchFlags, Format, Section};
+use clap::Parser;
 use serde::Serialize;
 
 use crate::engines::{EngineReport, Parts, Plan};
@@ -36,63 +37,19 @@ use crate::subject::Subject;
 use crate::targets::Target;
 use crate::tooling::{CorpusReport, ToolReport};
 
-#[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]
-enum Format {
-    Human,
-    Json,
-}
-
-#[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]
-enum Section {
-    /// apply, durable and recovery (all engine benchmarks).
-    Engines,
-    /// apply at the standard and at 16x capacities.
-    Apply,
-    /// durable submit and group commit, next to raw write + fdatasync.
-    Durable,
-    /// recovery replay, WAL scan against plain CRC32C, snapshot write and load.
-    Recovery,
-    /// dup-report and contract on this repository.
-    Tooling,
-    /// dup-report on the pinned corpus at 1/4, 1/2 and all of it.
-    Corpus,
-}
-
+/// The bench's command line: the flags shared with `cargo xtask bench` (declared once, in the
+/// `bench-args` crate), plus the two that xtask always passes itself.
 #[derive(Debug, Parser)]
 #[command(name = "bench", about = "Benchmarks of the engines and of the tooling")]
 struct Args {
-    /// Smoke run: a tenth of the work, one run, no corpus unless `--corpus` is given.
-    #[arg(long)]
-    quick: bool,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    out: Option<PathBuf>,
-    /// Runs per figure (the median is reported); default 5, 1 with `--quick`.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    runs: Option<u16>,
-    /// Only these sections (repeatable).
-    #[arg(long, value_enum, value_name = "SECTION")]
-    only: Vec<Section>,
-    /// Only these engines (repeatable): allocdb-core, quota-core, reservation-core.
-    #[arg(long, value_name = "NAME")]
-    engine: Vec<String>,
+    #[command(flatten)]
+    flags: BenchFlags,
     /// The repository (default: the current directory).
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
     /// The xtask binary to measure (default: build `target/debug/xtask`).
     #[arg(long, value_name = "PATH")]
     xtask: Option<PathBuf>,
-    /// An already vendored corpus (default: vendor `xtask/bench-corpus` into the scratch folder).
-    #[arg(long, value_name = "DIR")]
-    corpus: Option<PathBuf>,
-    /// The jscpd binary to compare with on the corpus (default: `jscpd` on `PATH`, if any).
-    #[arg(long, value_name = "PATH")]
-    jscpd: Option<PathBuf>,
-    /// Where databases, WAL files and the corpus go (default: the system temporary folder).
-    #[arg(long, value_name = "DIR")]
-    scratch: Option<PathBuf>,
 }
 
 /// The whole report (JSON schema 1).
@@ -114,13 +71,13 @@ fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
         Ok(report) => {
-            let text = match args.format {
+            let text = match args.flags.format {
                 Format::Human => render::human(&report),
                 Format::Json => {
                     serde_json::to_string_pretty(&report).expect("a report serializes") + "\n"
                 }
             };
-            let written = if let Some(path) = &args.out {
+            let written = if let Some(path) = &args.flags.out {
                 std::fs::write(path, text).map_err(|error| format!("{}: {error}", path.display()))
             } else {
                 print!("{text}");
@@ -142,10 +99,10 @@ fn fail(error: &str) -> ExitCode {
 }
 
 fn sections(args: &Args) -> Vec<Section> {
-    if !args.only.is_empty() {
-        return args.only.clone();
+    if !args.flags.only.is_empty() {
+        return args.flags.only.clone();
     }
-    if args.quick && args.corpus.is_none() {
+    if args.flags.quick && args.flags.corpus.is_none() {
         vec![Section::Engines, Section::Tooling]
     } else {
         vec![Section::Engines, Section::Tooling, Section::Corpus]
@@ -157,7 +114,7 @@ fn run_engine<S: Subject>(
     (plan, parts, scratch): (&Plan, Parts, &Path),
     report: &mut Report,
 ) -> Result<(), String> {
-    if args.engine.is_empty() || args.engine.iter().any(|name| name == S::NAME) {
+    if args.flags.engine.is_empty() || args.flags.engine.iter().any(|name| name == S::NAME) {
         let engine = engines::run::<S>(plan, parts, scratch, &mut report.failures)?;
         report.engines.push(engine);
     }
@@ -184,16 +141,24 @@ fn run(args: &Args) -> Result<Report, String> {
         Some(root) => root.clone(),
         None => std::env::current_dir().map_err(|error| error.to_string())?,
     };
-    check_engine_names(&args.engine)?;
-    let runs = usize::from(args.runs.unwrap_or(if args.quick { 1 } else { 5 }));
-    let base = args.scratch.clone().unwrap_or_else(std::env::temp_dir);
+    check_engine_names(&args.flags.engine)?;
+    let runs = usize::from(
+        args.flags
+            .runs
+            .unwrap_or(if args.flags.quick { 1 } else { 5 }),
+    );
+    let base = args
+        .flags
+        .scratch
+        .clone()
+        .unwrap_or_else(std::env::temp_dir);
     let scratch = tempfile::Builder::new()
         .prefix("xtask-bench-")
         .tempdir_in(&base)
         .map_err(|error| format!("{}: {error}", base.display()))?;
     let mut report = Report {
         schema: 1,
-        mode: if args.quick { "quick" } else { "full" },
+        mode: if args.flags.quick { "quick" } else { "full" },
         runs,
         machine: machine::describe(&root),
         xtask: String::new(),
@@ -224,7 +189,7 @@ fn run_sections(
         recovery: all || sections.contains(&Section::Recovery),
     };
     if parts.apply || parts.durable || parts.recovery {
-        let plan = if args.quick {
+        let plan = if args.flags.quick {
             Plan::quick(report.runs)
         } else {
             Plan::full(report.runs)
@@ -243,8 +208,8 @@ fn run_sections(
             report.tooling = tooling::repository(&xtask, root, scratch, report.runs)?;
         }
         if corpus {
-            let vendored = corpus::materialize(root, args.corpus.as_deref(), base)?;
-            let jscpd = tooling::jscpd_binary(args.jscpd.as_deref());
+            let vendored = corpus::materialize(root, args.flags.corpus.as_deref(), base)?;
+            let jscpd = tooling::jscpd_binary(args.flags.jscpd.as_deref());
             let tools = (xtask.as_path(), jscpd.as_deref());
             let measured = tooling::corpus(tools, root, &vendored, scratch, report.runs)?;
             report.corpus = Some(measured);
