@@ -4,38 +4,29 @@
 //! engines. Exit codes are the bench binary's: 1 when a workload's outcomes are not the
 //! intended ones, 2 on an error. A missed performance target never fails the run.
 
-use std::process::Command;
+use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::Status;
-use crate::flags::BenchArgs;
-use crate::workspace::{absolute, find_root};
+use crate::workspace::{absolute, cargo};
 
-/// Runs `cargo xtask bench`.
+/// Runs `cargo xtask bench` on the repository at `root`.
 ///
 /// # Errors
 /// cargo cannot be started, the bench crate does not build, or the bench binary fails (2).
-pub fn run(args: &BenchArgs) -> anyhow::Result<Status> {
-    let root = find_root(args.root.as_deref())?;
+pub fn run(root: &Path, flags: &bench_args::BenchFlags) -> anyhow::Result<Status> {
     let xtask = std::env::current_exe().context("locating the xtask binary")?;
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command
-        .current_dir(&root)
+    let mut flags = flags.clone();
+    flags.map_paths(absolute)?;
+    let status = cargo(root)
         .args(["run", "--quiet", "--release", "--package", "bench", "--"])
         .arg("--root")
-        .arg(&root)
+        .arg(root)
         .arg("--xtask")
-        .arg(&xtask);
-    let mut flags = args.flags.clone();
-    flags.map_paths(absolute)?;
-    command.args(flags.to_args());
-    let status = command
+        .arg(&xtask)
+        .args(flags.to_args())
         .status()
         .context("starting cargo run --package bench")?;
-    match status.code() {
-        Some(0) => Ok(Status::Ok),
-        Some(1) => Ok(Status::CheckFailed),
-        _ => bail!("the bench failed (see above)"),
-    }
+    Status::of_child(status).context("the bench failed (see above)")
 }

@@ -1,14 +1,13 @@
 //! `cargo xtask ci`: every check CI runs, in order, failing fast with the failed step's name.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::Context;
 
 use crate::Status;
 use crate::contract_file::ContractFile;
-use crate::flags::{CiArgs, DupArgs};
-use crate::workspace::{CONTRACT_FILE, find_root};
+use crate::flags::DupArgs;
+use crate::workspace::{CONTRACT_FILE, cargo};
 
 /// One step: a name and the cargo arguments that run it.
 struct Step {
@@ -50,15 +49,14 @@ const STEPS: &[Step] = &[
 ///
 /// # Errors
 /// A step could not be started (cargo missing).
-pub fn run(args: &CiArgs) -> anyhow::Result<Status> {
-    let root = find_root(args.root.as_deref())?;
+pub fn run(root: &Path) -> anyhow::Result<Status> {
     for step in STEPS {
-        if !run_step(&root, step)? {
+        if !run_step(root, step)? {
             eprintln!("ci: step `{}` failed", step.name);
             return Ok(Status::CheckFailed);
         }
     }
-    if run_dup_report(&root)? != Status::Ok {
+    if run_dup_report(root)? != Status::Ok {
         eprintln!("ci: step `dup-report` failed");
         return Ok(Status::CheckFailed);
     }
@@ -72,10 +70,8 @@ fn run_step(root: &Path, step: &Step) -> anyhow::Result<bool> {
         step.name,
         step.args.join(" ")
     );
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let status = cargo(root)
         .args(step.args)
-        .current_dir(root)
         .status()
         .with_context(|| format!("starting cargo for step `{}`", step.name))?;
     Ok(status.success())
@@ -87,9 +83,9 @@ fn run_dup_report(root: &Path) -> anyhow::Result<Status> {
     let contract = ContractFile::load(&root.join(CONTRACT_FILE))?;
     let budget = contract.budget.max_runtime_duplicated_lines;
     eprintln!("ci: running `dup-report` (xtask dup-report --max-runtime-dup {budget})");
-    let mut args = DupArgs::for_repository(root.to_path_buf());
+    let mut args = DupArgs::defaults();
     args.max_runtime_dup = Some(budget);
-    crate::dup::run(&args)
+    crate::dup::run(Some(root), &args)
 }
 
 #[cfg(test)]

@@ -7,6 +7,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "The repository's tooling", version)]
 pub struct Xtask {
+    /// The repository to work on (default: the workspace containing the current directory).
+    /// Accepted before or after the subcommand.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -14,35 +18,24 @@ pub struct Xtask {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Everything CI checks, failing fast with the name of the failed step.
-    Ci(CiArgs),
+    Ci,
     /// Enforce the runtime-vs-engine contract in `contracts/runtime-contract.toml`.
     Contract(ContractArgs),
     /// Report duplicated code across the engine crates (clone classes, runtime vs domain).
     DupReport(DupArgs),
     /// Benchmark the engines and the tooling (builds and runs `xtask/bench` in release mode).
-    Bench(BenchArgs),
+    ///
+    /// Its flags are the bench binary's own (declared once, in the `bench-args` crate), so a
+    /// bad value fails here, before any release build.
+    Bench(bench_args::BenchFlags),
     /// Check every scenario's trace against its golden snapshot (or bless, or diff a revision).
     Golden(GoldenArgs),
     /// Run one scenario file and print its trace.
     Scenario(ScenarioArgs),
 }
 
-/// Flags of `cargo xtask bench`: the bench binary's own flags (declared once, in the
-/// `bench-args` crate, so a bad value fails here before any release build) plus `--root`.
-#[derive(Debug, clap::Args)]
-pub struct BenchArgs {
-    /// The repository (default: the one containing the current directory).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
-    #[command(flatten)]
-    pub flags: bench_args::BenchFlags,
-}
-
 #[derive(Debug, clap::Args)]
 pub struct GoldenArgs {
-    /// The repository (default: the one containing the current directory).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
     /// Accept the new traces as the goldens (and remove stale snapshots).
     #[arg(long, conflicts_with = "against")]
     pub bless: bool,
@@ -58,23 +51,10 @@ pub struct ScenarioArgs {
     pub engine: String,
     /// The scenario file.
     pub file: PathBuf,
-    /// The repository (default: the one containing the current directory).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct CiArgs {
-    /// The repository to check (default: the one containing the current directory).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ContractArgs {
-    /// The repository to check (default: the one containing the current directory).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
     /// The contract file (default: `ROOT/contracts/runtime-contract.toml`).
     #[arg(long)]
     pub contract: Option<PathBuf>,
@@ -107,9 +87,6 @@ pub enum DupFormat {
 pub struct DupArgs {
     /// Crate folders to compare (default: the engines and `runtime/` named in `contracts/`).
     pub roots: Vec<PathBuf>,
-    /// The repository (default: the workspace containing the current directory, if any).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = DupFormat::Human)]
     pub format: DupFormat,
     /// Write the report to FILE instead of standard output.
@@ -136,20 +113,53 @@ pub struct DupArgs {
 }
 
 impl DupArgs {
-    /// The arguments of a plain `dup-report` run on `root` (used by `ci`).
+    /// The arguments of a plain `dup-report` run: clap's defaults, as the command line has
+    /// them (used by `ci`, which adds its budget).
+    ///
+    /// # Panics
+    /// Never: `dup-report` has no required argument (a test parses it).
     #[must_use]
-    pub fn for_repository(root: PathBuf) -> DupArgs {
-        DupArgs {
-            roots: Vec::new(),
-            root: Some(root),
-            format: DupFormat::Human,
-            out: None,
-            min_lines: 6,
-            similarity: 0.8,
-            include_tests: false,
-            baseline: None,
-            rev: None,
-            max_runtime_dup: None,
+    pub fn defaults() -> DupArgs {
+        use clap::{Args, FromArgMatches};
+        let command = DupArgs::augment_args(clap::Command::new("dup-report"));
+        let matches = command
+            .try_get_matches_from(["dup-report"])
+            .expect("dup-report needs no argument");
+        DupArgs::from_arg_matches(&matches).expect("the defaults are valid arguments")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn dup_defaults_are_the_command_lines() {
+        let Command::DupReport(parsed) = Xtask::parse_from(["xtask", "dup-report"]).command else {
+            panic!("dup-report parses as dup-report");
+        };
+        assert_eq!(format!("{:?}", DupArgs::defaults()), format!("{parsed:?}"));
+    }
+
+    #[test]
+    fn root_is_accepted_before_and_after_the_subcommand() {
+        for args in [
+            &["xtask", "--root", "/r", "contract"][..],
+            &["xtask", "contract", "--root", "/r"],
+            &["xtask", "dup-report", "a", "--root", "/r"],
+            &["xtask", "scenario", "quota-core", "f.scn", "--root", "/r"],
+            &["xtask", "bench", "--root", "/r", "--quick"],
+            &["xtask", "golden", "--root", "/r"],
+            &["xtask", "ci", "--root", "/r"],
+        ] {
+            let flags = Xtask::try_parse_from(args).unwrap();
+            assert_eq!(
+                flags.root.as_deref(),
+                Some(std::path::Path::new("/r")),
+                "{args:?}"
+            );
         }
     }
 }

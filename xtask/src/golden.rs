@@ -13,17 +13,16 @@ use anyhow::{Context, bail};
 
 use crate::Status;
 use crate::flags::{GoldenArgs, ScenarioArgs};
-use crate::workspace::find_root;
+use crate::workspace::cargo;
 
 /// Runs `cargo xtask golden`.
 ///
 /// # Errors
 /// cargo or git cannot be started, the revision does not exist, its runner does not build.
-pub fn run(args: &GoldenArgs) -> anyhow::Result<Status> {
-    let root = find_root(args.root.as_deref())?;
+pub fn run(root: &Path, args: &GoldenArgs) -> anyhow::Result<Status> {
     match &args.against {
-        Some(rev) => against(&root, rev),
-        None => check(&root, args.bless),
+        Some(rev) => against(root, rev),
+        None => check(root, args.bless),
     }
 }
 
@@ -31,10 +30,9 @@ pub fn run(args: &GoldenArgs) -> anyhow::Result<Status> {
 ///
 /// # Errors
 /// cargo cannot be started.
-pub fn scenario(args: &ScenarioArgs) -> anyhow::Result<Status> {
-    let root = find_root(args.root.as_deref())?;
+pub fn scenario(root: &Path, args: &ScenarioArgs) -> anyhow::Result<Status> {
     let file = crate::workspace::absolute(&args.file)?;
-    let status = cargo(&root)
+    let status = cargo(root)
         .args([
             "run",
             "--quiet",
@@ -49,17 +47,8 @@ pub fn scenario(args: &ScenarioArgs) -> anyhow::Result<Status> {
         .arg(&file)
         .status()
         .context("starting cargo")?;
-    match status.code() {
-        Some(0) => Ok(Status::Ok),
-        Some(1) => Ok(Status::CheckFailed),
-        _ => bail!("the golden runner failed for {}", file.display()),
-    }
-}
-
-fn cargo(root: &Path) -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command.current_dir(root);
-    command
+    Status::of_child(status)
+        .with_context(|| format!("the golden runner failed for {}", file.display()))
 }
 
 fn check(root: &Path, bless: bool) -> anyhow::Result<Status> {

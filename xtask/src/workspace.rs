@@ -1,44 +1,57 @@
-//! Finding the repository, and printing paths the way the reports promise.
+//! Finding the repository (one resolver for every command), calling cargo, and printing paths
+//! the way the reports promise.
 
 use std::path::{Component, Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Context, bail};
 
 /// The path of the contract file, relative to the repository root.
 pub const CONTRACT_FILE: &str = "contracts/runtime-contract.toml";
 
-/// Returns the repository root: `--root DIR` when given (it must exist), else the nearest
-/// ancestor of the current directory that holds a `Cargo.toml` with a `[workspace]` table.
+/// The repository root, resolved once for every command (in [`crate::run`]): `--root DIR`
+/// when given (it must be a directory), else the nearest ancestor of the current directory
+/// that holds a `Cargo.toml` with a `[workspace]` table, else `None` (only `dup-report` works
+/// outside a repository; [`require_root`] makes the others say so).
 ///
 /// # Errors
-/// The given root does not exist, or no workspace encloses the current directory.
-pub fn find_root(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+/// The given root is not a directory, or the current directory cannot be read.
+pub fn resolve_root(explicit: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
     if let Some(root) = explicit {
         let root = absolute(root)?;
         if !root.is_dir() {
             bail!("--root {}: not a directory", root.display());
         }
+        return Ok(Some(root));
+    }
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    Ok(cwd.ancestors().find_map(|dir| {
+        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        let value: toml::Table = text.parse().ok()?;
+        value.contains_key("workspace").then(|| dir.to_path_buf())
+    }))
+}
+
+/// The root [`resolve_root`] found, or the error that says none was.
+///
+/// # Errors
+/// No `--root` was given and no workspace encloses the current directory.
+pub fn require_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(root) = root {
         return Ok(root);
     }
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    match find_enclosing_root(&cwd) {
-        Some(root) => Ok(root),
-        None => bail!(
-            "{}: not inside a cargo workspace (pass --root DIR)",
-            cwd.display()
-        ),
-    }
+    bail!(
+        "{}: not inside a cargo workspace (pass --root DIR)",
+        cwd.display()
+    )
 }
 
-/// The nearest ancestor of `start` (itself included) holding a workspace `Cargo.toml`.
-#[must_use]
-pub fn find_enclosing_root(start: &Path) -> Option<PathBuf> {
-    start.ancestors().find_map(|dir| {
-        let manifest = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).ok()?;
-        let value: toml::Table = text.parse().ok()?;
-        value.contains_key("workspace").then(|| dir.to_path_buf())
-    })
+/// A `cargo` command run in `dir` (the cargo is looked up once, by [`bench_args::cargo`]).
+pub(crate) fn cargo(dir: &Path) -> Command {
+    let mut command = bench_args::cargo();
+    command.current_dir(dir);
+    command
 }
 
 /// Makes `path` absolute against the current directory and removes `.` and `..` components

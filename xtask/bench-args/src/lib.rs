@@ -6,9 +6,12 @@
 //! The bench binary's command line is a stable interface: `bench --against REV` runs the bench
 //! binaries of older revisions with the flags of the current one. Add flags; never rename or
 //! remove one, and never change how a value is spelled.
+//!
+//! [`cargo`] is the one lookup of the cargo to call, for xtask and the bench alike.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use clap::ValueEnum;
 
@@ -116,6 +119,13 @@ impl BenchFlags {
         }
         Ok(())
     }
+}
+
+/// A `cargo` command: the cargo that runs this tool (`CARGO`, which cargo sets for the
+/// processes it starts), else `cargo` on `PATH`. The one place xtask and the bench look it up.
+#[must_use]
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 fn value_name(value: &impl ValueEnum) -> OsString {

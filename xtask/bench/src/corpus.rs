@@ -4,7 +4,6 @@
 //! is unchanged.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The manifest of the corpus, relative to the repository root.
 pub const MANIFEST: &str = "xtask/bench-corpus/Cargo.toml";
@@ -123,8 +122,7 @@ pub fn materialize(root: &Path, explicit: Option<&Path>, scratch: &Path) -> Resu
     }
     eprintln!("bench: vendoring the corpus into {}", target.display());
     let _ = std::fs::remove_dir_all(&target);
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = bench_args::cargo()
         .args(["vendor", "--locked", "--manifest-path"])
         .arg(root.join(MANIFEST))
         .arg(&target)

@@ -309,8 +309,7 @@ pub fn xtask_binary(explicit: Option<&Path>, root: &Path) -> Result<PathBuf, Str
     if let Some(path) = explicit {
         return Ok(path.to_path_buf());
     }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
+    let status = bench_args::cargo()
         .args(["build", "--quiet", "--package", "xtask"])
         .current_dir(root)
         .status()

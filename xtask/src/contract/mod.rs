@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::Status;
 use crate::contract_file::{ContractFile, line_of};
 use crate::flags::{ContractArgs, ContractFormat};
-use crate::workspace::{CONTRACT_FILE, absolute, display_path, find_root};
+use crate::workspace::{CONTRACT_FILE, absolute, display_path};
 
 /// One finding: a rule broken at a place.
 #[derive(Clone, Debug, Eq, PartialEq, Serialize)]
@@ -114,13 +114,12 @@ impl Report {
 /// # Errors
 /// Bad usage, an unreadable or malformed contract or manifest, a missing crate folder, a
 /// Rust file that does not parse (exit 2).
-pub fn run(args: &ContractArgs) -> anyhow::Result<Status> {
-    let root = find_root(args.root.as_deref())?;
+pub fn run(root: &Path, args: &ContractArgs) -> anyhow::Result<Status> {
     let contract = match &args.contract {
         Some(path) => absolute(path)?,
-        None => root.join(CONTRACT_FILE),
+        None => default_contract(root),
     };
-    let report = check(&root, &contract)?;
+    let report = check(root, &contract)?;
     let text = match args.format {
         ContractFormat::Human => output::human(&report),
         ContractFormat::Json => output::json(&report),

@@ -45,7 +45,7 @@ use crate::Status;
 use crate::contract_file::{ContractFile, DEFAULT_RUNTIME_MODULES};
 use crate::flags::{DupArgs, DupFormat};
 use crate::source::{self, Root};
-use crate::workspace::{CONTRACT_FILE, absolute, display_path, find_enclosing_root};
+use crate::workspace::{CONTRACT_FILE, absolute, display_path};
 
 /// What to scan and how.
 #[derive(Clone, Debug)]
@@ -199,16 +199,9 @@ struct Setup {
     runtime_modules: Vec<String>,
 }
 
-fn setup(args: &DupArgs) -> anyhow::Result<Setup> {
+fn setup(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Setup> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let repo_root = match &args.root {
-        Some(root) => {
-            let root = absolute(root)?;
-            anyhow::ensure!(root.is_dir(), "--root {}: not a directory", root.display());
-            Some(root)
-        }
-        None => find_enclosing_root(&cwd),
-    };
+    let repo_root = repo_root.map(Path::to_path_buf);
     let contract_path = repo_root.as_ref().map(|r| r.join(CONTRACT_FILE));
     let contract = match contract_path.filter(|p| p.is_file()) {
         Some(path) => Some(ContractFile::load(&path)?),
@@ -292,18 +285,18 @@ fn has_rust_source(path: &Path) -> bool {
             .any(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
 }
 
-/// Runs `cargo xtask dup-report`.
+/// Runs `cargo xtask dup-report` on the repository at `repo_root` (`None`: outside any).
 ///
 /// # Errors
 /// Bad flags, a root that is not a directory, an unreadable file or baseline, a malformed
 /// contract, a failing `git worktree` (exit 2).
-pub fn run(args: &DupArgs) -> anyhow::Result<Status> {
+pub fn run(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Status> {
     anyhow::ensure!(
         (0.0..=1.0).contains(&args.similarity),
         "--similarity {}: must be between 0 and 1",
         args.similarity
     );
-    let setup = setup(args)?;
+    let setup = setup(repo_root, args)?;
     let input = ScanInput {
         roots: &setup.roots,
         repo_root: setup.repo_root.as_deref(),
