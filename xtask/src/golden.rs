@@ -6,7 +6,7 @@
 //! git worktree (target directory `target/against`, kept warm between runs), runs it and the
 //! current runner on the current scenario files, and diffs the traces.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use crate::Status;
 use crate::flags::{GoldenArgs, ScenarioArgs};
 use crate::workspace::cargo;
+use crate::worktree::{Profile, Side, Worktree, against_target, build_binary};
 
 /// Runs `cargo xtask golden`.
 ///
@@ -87,61 +88,31 @@ fn check(root: &Path, bless: bool) -> anyhow::Result<Status> {
     }
 }
 
-/// Removes the worktree when dropped, also after an error.
-struct Worktree<'a> {
-    root: &'a Path,
-    path: PathBuf,
-}
-
-impl Drop for Worktree<'_> {
-    fn drop(&mut self) {
-        let _ = Command::new("git")
-            .arg("-C")
-            .arg(self.root)
-            .args(["worktree", "remove", "--force"])
-            .arg(&self.path)
-            .status();
-        let _ = std::fs::remove_dir_all(&self.path);
-        let _ = Command::new("git")
-            .arg("-C")
-            .arg(self.root)
-            .args(["worktree", "prune"])
-            .status();
-    }
-}
-
 fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
     let scratch = root.join("target/golden-against");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
-    let worktree = Worktree {
-        root,
-        path: scratch.join("worktree"),
-    };
-    let added = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["worktree", "add", "--detach", "--quiet"])
-        .arg(&worktree.path)
-        .arg(rev)
-        .status()
-        .context("starting git")?;
-    if !added.success() {
-        bail!(
-            "git worktree add {rev} failed (is `{rev}` a revision of {}?)",
+    let worktree = Worktree::add(root, rev).with_context(|| {
+        format!(
+            "--against {rev}: git worktree add failed (is `{rev}` a revision of {}?)",
             root.display()
-        );
-    }
-    // Persistent target folders, one per side, so repeated runs stay warm. They must differ:
-    // cargo hashes workspace members by their path relative to the workspace, so a build of the
-    // other tree in the same folder would be taken as fresh. `XTASK_AGAINST_TARGET_DIR` moves
-    // them (tests share theirs).
-    let target = std::env::var_os("XTASK_AGAINST_TARGET_DIR")
-        .map_or_else(|| root.join("target/against"), PathBuf::from);
-    let old_runner = build_runner(&worktree.path, &target.join("old"))
-        .with_context(|| format!("building the golden runner of {rev}"))?;
-    let new_runner = build_runner(root, &target.join("current"))
-        .context("building the current golden runner")?;
+        )
+    })?;
+    let runner = ("golden", "golden");
+    let old_runner = build_binary(
+        worktree.path(),
+        &against_target(root, Side::Old),
+        runner,
+        Profile::Dev,
+    )
+    .with_context(|| format!("building the golden runner of {rev}"))?;
+    let new_runner = build_binary(
+        root,
+        &against_target(root, Side::Current),
+        runner,
+        Profile::Dev,
+    )
+    .context("building the current golden runner")?;
     let old = scratch.join("old");
     let new = scratch.join("new");
     run_traces(&old_runner, root, &old)?;
@@ -161,18 +132,6 @@ fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
         );
         Ok(Status::CheckFailed)
     }
-}
-
-fn build_runner(tree: &Path, target: &Path) -> anyhow::Result<PathBuf> {
-    let status = cargo(tree)
-        .args(["build", "--quiet", "--package", "golden", "--bin", "golden"])
-        .env("CARGO_TARGET_DIR", target)
-        .status()
-        .context("starting cargo build")?;
-    if !status.success() {
-        bail!("cargo build --package golden failed in {}", tree.display());
-    }
-    Ok(target.join("debug/golden"))
 }
 
 fn run_traces(runner: &Path, root: &Path, out: &Path) -> anyhow::Result<()> {

@@ -17,6 +17,7 @@ pub mod golden;
 pub mod golden_diff;
 pub mod source;
 pub mod workspace;
+mod worktree;
 
 use std::process::{ExitCode, ExitStatus};
 
