@@ -1,6 +1,14 @@
-//! `cargo xtask ci`: every check CI runs, in order, failing fast with the failed step's name.
+//! `cargo xtask ci`: every check CI runs, each once, in a fixed order, failing fast with the
+//! failed step's name. Each step prints one line with its name, outcome and duration.
+//!
+//! `contract` and `golden` are checks that `cargo test --workspace` already runs on the same
+//! code path (the repository's own contract test in `xtask/tests/contract.rs`, and the golden
+//! insta test in `xtask/golden/tests/golden.rs`); the separate `cargo run -- contract` and
+//! `cargo run -- golden` copies are gone, and their steps keep their names in the output,
+//! reported as covered by `test`.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -9,72 +17,100 @@ use crate::contract_file::ContractFile;
 use crate::flags::DupArgs;
 use crate::workspace::{CONTRACT_FILE, cargo};
 
-/// One step: a name and the cargo arguments that run it.
+/// How a step runs.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+enum Run {
+    /// `cargo` with these arguments.
+    Cargo(&'static [&'static str]),
+    /// Already run by the `test` step: the test that checks it (relative to the root).
+    InTest(&'static str),
+    /// `dup-report --max-runtime-dup` with the budget from `contracts/`, in-process.
+    DupBudget,
+}
+
+/// One named step.
 struct Step {
     name: &'static str,
-    args: &'static [&'static str],
+    run: Run,
 }
 
 const STEPS: &[Step] = &[
     Step {
         name: "fmt",
-        args: &["fmt", "--all", "--", "--check"],
+        run: Run::Cargo(&["fmt", "--all", "--", "--check"]),
     },
     Step {
         name: "clippy",
-        args: &[
+        run: Run::Cargo(&[
             "clippy",
             "--workspace",
             "--all-targets",
             "--",
             "-D",
             "warnings",
-        ],
+        ]),
     },
     Step {
         name: "test",
-        args: &["test", "--workspace"],
+        run: Run::Cargo(&["test", "--workspace"]),
     },
     Step {
         name: "contract",
-        args: &["run", "--quiet", "--package", "xtask", "--", "contract"],
+        run: Run::InTest("xtask/tests/contract.rs"),
     },
     Step {
         name: "golden",
-        args: &["run", "--quiet", "--package", "xtask", "--", "golden"],
+        run: Run::InTest("xtask/golden/tests/golden.rs"),
+    },
+    Step {
+        name: "dup-report",
+        run: Run::DupBudget,
     },
 ];
 
-/// Runs every step; the first failure stops the run and names the step.
+/// Runs every step in order; the first failure stops the run and names the step.
 ///
 /// # Errors
-/// A step could not be started (cargo missing).
+/// A step could not be started (cargo missing), or the contract file is unreadable.
 pub fn run(root: &Path) -> anyhow::Result<Status> {
+    let started = Instant::now();
     for step in STEPS {
-        if !run_step(root, step)? {
+        let timer = Instant::now();
+        let status = match step.run {
+            Run::Cargo(args) => run_cargo(root, step.name, args)?,
+            Run::InTest(test) => {
+                eprintln!("ci: {:<10} ok (run by `test`: {test})", step.name);
+                continue;
+            }
+            Run::DupBudget => run_dup_report(root)?,
+        };
+        let took = seconds(timer.elapsed());
+        if status != Status::Ok {
+            eprintln!("ci: {:<10} FAILED after {took}", step.name);
             eprintln!("ci: step `{}` failed", step.name);
             return Ok(Status::CheckFailed);
         }
+        eprintln!("ci: {:<10} ok {took}", step.name);
     }
-    if run_dup_report(root)? != Status::Ok {
-        eprintln!("ci: step `dup-report` failed");
-        return Ok(Status::CheckFailed);
-    }
-    eprintln!("ci: all steps passed");
+    eprintln!("ci: all steps passed in {}", seconds(started.elapsed()));
     Ok(Status::Ok)
 }
 
-fn run_step(root: &Path, step: &Step) -> anyhow::Result<bool> {
-    eprintln!(
-        "ci: running `{}` (cargo {})",
-        step.name,
-        step.args.join(" ")
-    );
+fn seconds(duration: Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
+}
+
+fn run_cargo(root: &Path, name: &str, args: &[&str]) -> anyhow::Result<Status> {
+    eprintln!("ci: running `{name}` (cargo {})", args.join(" "));
     let status = cargo(root)
-        .args(step.args)
+        .args(args)
         .status()
-        .with_context(|| format!("starting cargo for step `{}`", step.name))?;
-    Ok(status.success())
+        .with_context(|| format!("starting cargo for step `{name}`"))?;
+    Ok(if status.success() {
+        Status::Ok
+    } else {
+        Status::CheckFailed
+    })
 }
 
 /// The duplication ratchet: `dup-report --max-runtime-dup` with the budget recorded in
@@ -117,5 +153,28 @@ mod tests {
             run_dup_report(repository(9).path()).unwrap(),
             Status::CheckFailed
         );
+    }
+
+    #[test]
+    fn steps_run_each_check_once_in_a_fixed_order() {
+        let names: Vec<&str> = STEPS.iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            ["fmt", "clippy", "test", "contract", "golden", "dup-report"]
+        );
+        // No step runs xtask again through cargo: `test` already runs contract and golden.
+        for step in STEPS {
+            if let Run::Cargo(args) = step.run {
+                assert!(!args.contains(&"run"), "step `{}` runs {args:?}", step.name);
+            }
+        }
+        let test = STEPS.iter().position(|s| s.name == "test").unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for (index, step) in STEPS.iter().enumerate() {
+            if let Run::InTest(file) = step.run {
+                assert!(index > test, "`{}` is listed before `test`", step.name);
+                assert!(repo.join(file).is_file(), "{file} does not exist");
+            }
+        }
     }
 }
