@@ -7,15 +7,18 @@
 //! Exit codes: `0` all is well, `1` a check failed, `2` bad usage or unreadable input. A task
 //! returns `Ok(Status)` for 0/1 and `Err` for 2.
 
-pub mod bench;
-pub mod ci;
+// The public surface is what the integration tests and the two analysis libraries need:
+// `dup` (the clone matcher, reused by `contract`'s `no-local-copy` rule), `contract` (`check`
+// and its report), `workspace::absolute`, and `Status`. Everything else is the binary's.
+mod bench;
+mod ci;
 pub mod contract;
-pub mod contract_file;
+mod contract_file;
 pub mod dup;
-pub mod flags;
-pub mod golden;
-pub mod golden_diff;
-pub mod source;
+mod flags;
+mod golden;
+mod golden_diff;
+mod source;
 pub mod workspace;
 mod worktree;
 
@@ -72,7 +75,7 @@ pub fn main() -> ExitCode {
 ///
 /// # Errors
 /// Bad usage, unreadable files, malformed contracts: everything that exits 2.
-pub fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
+fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
     let root = workspace::resolve_root(flags.root.as_deref())?;
     if let flags::Command::DupReport(args) = &flags.command {
         // The one command that also works outside any repository (on crate folders).

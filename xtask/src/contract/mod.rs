@@ -7,15 +7,16 @@
 //! every source file, parsed once on worker threads ([`facts`], [`imports`]) -> violations
 //! ([`rules`]) -> suppressions -> human, JSON or SARIF output ([`output`], [`sarif`]).
 
-pub mod copies;
-pub mod crates;
+// `facts`, `imports` and `output` are public for the integration tests; the rest is the lint's.
+mod copies;
+mod crates;
 pub mod facts;
 pub mod imports;
-pub mod manifest;
+mod manifest;
 pub mod output;
-pub mod rules;
-pub mod sarif;
-pub mod words;
+mod rules;
+mod sarif;
+mod words;
 
 use std::path::{Path, PathBuf};
 

@@ -63,8 +63,9 @@ pub fn shares_vocabulary(a: &Unit, b: &Unit) -> bool {
     shared as f64 >= MIN_SHARED_VOCABULARY * smaller as f64
 }
 
-/// The clone kinds, strongest first.
-#[derive(Clone, Copy, Debug, Eq, PartialEq, Ord, PartialOrd, Hash)]
+/// The clone kinds, strongest first. Serialized as in the JSON report (`"exact"`, ...).
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Ord, PartialOrd, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     Exact,
     Renamed,
@@ -79,6 +80,12 @@ impl Kind {
             Kind::Renamed => "renamed",
             Kind::Near => "near",
         }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -20,7 +20,7 @@ pub enum Class {
 
 /// One token: `text[start..end]`, starting on 1-based `line` and ending on `end_line`.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub struct Token {
+pub struct Lexeme {
     pub class: Class,
     pub start: u32,
     pub end: u32,
@@ -78,7 +78,7 @@ pub fn is_keyword(word: &str) -> bool {
 
 /// Cuts `text` into tokens. Never panics; unknown bytes become one-byte punctuation.
 #[must_use]
-pub fn tokenize(text: &str) -> Vec<Token> {
+pub fn tokenize(text: &str) -> Vec<Lexeme> {
     let bytes = text.as_bytes();
     let mut tokens = Vec::with_capacity(bytes.len() / 4);
     let mut lexer = Lexer {
@@ -144,7 +144,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn next_token(&mut self, text: &str) -> Option<Token> {
+    fn next_token(&mut self, text: &str) -> Option<Lexeme> {
         self.skip_trivia();
         if self.pos >= self.bytes.len() {
             return None;
@@ -154,7 +154,7 @@ impl Lexer<'_> {
         let (class, end) = self.scan(text);
         let end = end.max(start + 1).min(self.bytes.len());
         self.advance_to(end);
-        Some(Token {
+        Some(Lexeme {
             class,
             start: u32::try_from(start).unwrap_or(u32::MAX),
             end: u32::try_from(end).unwrap_or(u32::MAX),

@@ -21,16 +21,17 @@
 //! }
 //! ```
 
-pub mod classes;
+// `report` (the JSON schema as types) is public; the matcher's steps are exported below.
+mod classes;
 mod hash;
 mod items;
-pub mod lexer;
+mod lexer;
 mod near;
 mod render_html;
 mod render_text;
 pub mod report;
 mod rev;
-pub mod units;
+mod units;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -151,7 +152,7 @@ fn to_clones(
     files: &[(source::FileInput, Vec<Unit>)],
     roots: &[Root],
     runtime: &BTreeSet<&str>,
-) -> Vec<report::Clone> {
+) -> Vec<report::CloneEntry> {
     classes
         .iter()
         .enumerate()
@@ -177,13 +178,17 @@ fn to_clones(
                 .iter()
                 .all(|l| runtime.contains(l.module.as_str()));
             let copies = u64::try_from(locations.len()).unwrap_or(u64::MAX);
-            report::Clone {
+            report::CloneEntry {
                 id: format!("C{}", index + 1),
-                kind: class.kind.as_str().to_owned(),
+                kind: class.kind,
                 similarity: report::round3(class.similarity),
                 lines: class.lines,
                 duplicated_lines: (copies - 1) * u64::from(class.lines),
-                category: if all_runtime { "runtime" } else { "domain" }.to_owned(),
+                category: if all_runtime {
+                    report::Category::Runtime
+                } else {
+                    report::Category::Domain
+                },
                 module: locations[0].module.clone(),
                 locations,
             }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use similar::{Algorithm, ChangeTag, DiffTag, TextDiff};
 
-use super::render_text::{human_baseline, matrix};
+use super::render_text::{human_baseline, kind_text, matrix};
 use super::report::{Location, Report};
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
@@ -50,11 +50,7 @@ pub fn html(report: &Report) -> String {
             out,
             "<h3 id=\"{id}\">{id} {kind} &middot; {lines} lines &times; {copies} copies &middot; <span class=\"{cat}\">{cat}</span> &middot; <code>{module}</code></h3>",
             id = clone.id,
-            kind = if clone.kind == "near" {
-                format!("near {:.3}", clone.similarity)
-            } else {
-                clone.kind.clone()
-            },
+            kind = kind_text(clone),
             lines = clone.lines,
             copies = clone.locations.len(),
             cat = clone.category,

@@ -15,11 +15,12 @@ pub fn json(report: &Report) -> String {
     text
 }
 
-fn kind_text(clone: &super::report::Clone) -> String {
-    if clone.kind == "near" {
+/// The kind as the human views print it (a near clone with its similarity).
+pub(super) fn kind_text(clone: &super::report::CloneEntry) -> String {
+    if clone.kind == super::Kind::Near {
         format!("near {:.3}", clone.similarity)
     } else {
-        clone.kind.clone()
+        clone.kind.to_string()
     }
 }
 

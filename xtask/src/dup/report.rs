@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde::Serialize;
 
+pub use super::classes::Kind;
+
 /// The whole report (`--format json` prints exactly this).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
@@ -14,7 +16,7 @@ pub struct Report {
     pub roots: Vec<RootEntry>,
     pub files_scanned: usize,
     pub lines_scanned: usize,
-    pub clones: Vec<Clone>,
+    pub clones: Vec<CloneEntry>,
     pub summary: Summary,
     pub parse_errors: Vec<ParseErrorEntry>,
     pub baseline: Option<Baseline>,
@@ -26,17 +28,36 @@ pub struct RootEntry {
     pub path: String,
 }
 
+/// One clone class as the report lists it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Clone {
+pub struct CloneEntry {
     pub id: String,
-    pub kind: String,
+    pub kind: Kind,
     pub similarity: f64,
     pub lines: u32,
     /// `(copies - 1) * lines`.
     pub duplicated_lines: u64,
-    pub category: String,
+    pub category: Category,
     pub module: String,
     pub locations: Vec<Location>,
+}
+
+/// Whether a clone is runtime substrate (every copy in a module the map calls runtime) or
+/// domain code. Serialized as in the JSON report (`"runtime"`, `"domain"`).
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Runtime,
+    Domain,
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Category::Runtime => "runtime",
+            Category::Domain => "domain",
+        })
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -114,7 +135,7 @@ pub struct PairChange {
 
 /// Computes the summary; `root_order` ranks root names (pairs list the earlier root as `a`).
 #[must_use]
-pub fn summarize(clones: &[Clone], root_order: &[String]) -> Summary {
+pub fn summarize(clones: &[CloneEntry], root_order: &[String]) -> Summary {
     let rank = |name: &str| {
         root_order
             .iter()
@@ -126,7 +147,7 @@ pub fn summarize(clones: &[Clone], root_order: &[String]) -> Summary {
     let mut modules: BTreeMap<String, (BTreeSet<(usize, String)>, u64)> = BTreeMap::new();
     for clone in clones {
         summary.duplicated_lines += clone.duplicated_lines;
-        if clone.category == "runtime" {
+        if clone.category == Category::Runtime {
             summary.runtime_duplicated_lines += clone.duplicated_lines;
         } else {
             summary.domain_duplicated_lines += clone.duplicated_lines;
@@ -295,4 +316,24 @@ impl BaselineFigures {
 #[must_use]
 pub fn round3(x: f64) -> f64 {
     (x * 1000.0).floor() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(value: impl Serialize) -> String {
+        serde_json::to_string(&value).unwrap()
+    }
+
+    #[test]
+    fn kinds_and_categories_serialize_to_the_schema_1_strings() {
+        assert_eq!(json(Kind::Exact), "\"exact\"");
+        assert_eq!(json(Kind::Renamed), "\"renamed\"");
+        assert_eq!(json(Kind::Near), "\"near\"");
+        assert_eq!(json(Category::Runtime), "\"runtime\"");
+        assert_eq!(json(Category::Domain), "\"domain\"");
+        assert_eq!(Kind::Near.to_string(), "near");
+        assert_eq!(Category::Domain.to_string(), "domain");
+    }
 }

@@ -14,7 +14,7 @@ use proc_macro2::{LineColumn, Span};
 
 use super::hash::{IdHasher, fnv, mix};
 use super::items::{delimiter_close, impl_label, item_end, item_label, type_name};
-use super::lexer::{Class, Token, tokenize};
+use super::lexer::{Class, Lexeme, tokenize};
 use crate::source::{is_test_code, item_attrs};
 
 /// One unit of comparison, as plain data.
@@ -73,7 +73,7 @@ pub fn file_units(text: &str, syntax: &syn::File, include_tests: bool) -> Vec<Un
 struct Context<'a> {
     text: &'a str,
     lines: LineIndex,
-    tokens: &'a [Token],
+    tokens: &'a [Lexeme],
     hashes: &'a [u64],
     include_tests: bool,
     units: Vec<Unit>,
@@ -184,7 +184,7 @@ fn literal_kind(text: &[u8]) -> u64 {
 }
 
 fn fingerprint(
-    tokens: &[Token],
+    tokens: &[Lexeme],
     hashes: &[u64],
     text: &str,
     numbering: &mut HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
@@ -261,7 +261,7 @@ struct Line {
 }
 
 impl Line {
-    fn add(&mut self, token: &Token, normalized: u64, bytes: &[u8], shape: &mut Vec<u64>) {
+    fn add(&mut self, token: &Lexeme, normalized: u64, bytes: &[u8], shape: &mut Vec<u64>) {
         if token.line != self.number {
             self.finish(shape);
             *self = Line {
