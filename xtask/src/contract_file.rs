@@ -334,4 +334,5 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 #[cfg(test)]
+#[path = "contract_file_tests.rs"]
 mod tests;
