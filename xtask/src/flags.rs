@@ -26,12 +26,36 @@ pub enum Command {
     /// Benchmark the engines and the tooling (builds and runs `xtask/bench` in release mode).
     ///
     /// Its flags are the bench binary's own (declared once, in the `bench-args` crate), so a
-    /// bad value fails here, before any release build.
-    Bench(bench_args::BenchFlags),
+    /// bad value fails here, before any release build; `--against`, `--pairs` and `--full` are
+    /// xtask's.
+    Bench(BenchArgs),
     /// Check every scenario's trace against its golden snapshot (or bless, or diff a revision).
     Golden(GoldenArgs),
     /// Run one scenario file and print its trace.
     Scenario(ScenarioArgs),
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub flags: bench_args::BenchFlags,
+    /// Build the bench of `GIT_REV` in a temporary worktree, run it and the current bench
+    /// alternately, pair by pair, and print each row's ratio current / REV (exit 1 when a
+    /// CPU-bound row's upper-quartile ratio is below 0.95).
+    #[arg(long, value_name = "GIT_REV", conflicts_with_all = ["runs", "corpus", "jscpd"])]
+    pub against: Option<String>,
+    /// With `--against`: pairs of runs per row (at least 10).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        requires = "against",
+        value_parser = clap::value_parser!(u16).range(10..)
+    )]
+    pub pairs: u16,
+    /// With `--against`: the standard workload sizes in every run (default: the `--quick` ones).
+    #[arg(long, requires = "against")]
+    pub full: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,6 +184,26 @@ mod tests {
                 Some(std::path::Path::new("/r")),
                 "{args:?}"
             );
+        }
+    }
+
+    #[test]
+    fn bench_against_flags_parse_and_are_checked() {
+        let parsed =
+            Xtask::try_parse_from(["xtask", "bench", "--against", "main", "--pairs", "12"]);
+        let Command::Bench(args) = parsed.unwrap().command else {
+            panic!("bench parses as bench");
+        };
+        assert_eq!((args.against.as_deref(), args.pairs), (Some("main"), 12));
+        for bad in [
+            &["xtask", "bench", "--pairs", "12"][..],
+            &["xtask", "bench", "--full"],
+            &["xtask", "bench", "--against", "main", "--pairs", "9"],
+            &["xtask", "bench", "--against", "main", "--runs", "3"],
+            &["xtask", "bench", "--against", "main", "--jscpd", "j"],
+        ] {
+            let error = Xtask::try_parse_from(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
         }
     }
 }

@@ -104,6 +104,7 @@ fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
         &against_target(root, Side::Old),
         runner,
         Profile::Dev,
+        &[],
     )
     .with_context(|| format!("building the golden runner of {rev}"))?;
     let new_runner = build_binary(
@@ -111,6 +112,7 @@ fn against(root: &Path, rev: &str) -> anyhow::Result<Status> {
         &against_target(root, Side::Current),
         runner,
         Profile::Dev,
+        &[],
     )
     .context("building the current golden runner")?;
     let old = scratch.join("old");

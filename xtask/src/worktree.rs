@@ -82,6 +82,28 @@ impl Drop for Worktree {
     }
 }
 
+/// The commit checked out in `tree`, abbreviated, with `+dirty` when tracked files differ from
+/// it; `unknown` outside a repository.
+pub(crate) fn commit_of(tree: &Path) -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(tree)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    let Some(mut commit) = git(&["rev-parse", "--short", "HEAD"]) else {
+        return "unknown".to_string();
+    };
+    if git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty()) {
+        commit.push_str("+dirty");
+    }
+    commit
+}
+
 /// The persistent target folders of the two sides of an `--against` run: `old` for the
 /// revision, `current` for the working tree. They must differ: cargo hashes workspace members
 /// by their path relative to the workspace, so a build of the other tree in the same folder
@@ -110,8 +132,9 @@ pub(crate) enum Profile {
     Release,
 }
 
-/// Builds binary `bin` of `package` in `tree` with the target folder `target`, and returns the
-/// binary's path.
+/// Builds binary `bin` of `package` in `tree` with the target folder `target`, the variables
+/// `env` set for the build (a crate reads them with `option_env!`, and cargo rebuilds it when
+/// they change), and returns the binary's path.
 ///
 /// # Errors
 /// cargo cannot be started, or the build fails.
@@ -120,11 +143,13 @@ pub(crate) fn build_binary(
     target: &Path,
     (package, bin): (&str, &str),
     profile: Profile,
+    env: &[(&str, &str)],
 ) -> anyhow::Result<PathBuf> {
     let mut command = cargo(tree);
     command
         .args(["build", "--quiet", "--package", package, "--bin", bin])
-        .env("CARGO_TARGET_DIR", target);
+        .env("CARGO_TARGET_DIR", target)
+        .envs(env.iter().copied());
     if profile == Profile::Release {
         command.arg("--release");
     }
@@ -182,6 +207,17 @@ mod tests {
         drop(worktree);
         assert!(!path.exists());
         assert_eq!(git(repo.path(), &["worktree", "list"]).lines().count(), 1);
+    }
+
+    #[test]
+    fn commit_of_names_head_and_marks_a_dirty_tree() {
+        let repo = repository();
+        let head = git(repo.path(), &["rev-parse", "--short", "HEAD"]);
+        assert_eq!(commit_of(repo.path()), head.trim());
+        std::fs::write(repo.path().join("a.txt"), "changed\n").unwrap();
+        assert_eq!(commit_of(repo.path()), format!("{}+dirty", head.trim()));
+        let outside = tempfile::tempdir().unwrap();
+        assert_eq!(commit_of(outside.path()), "unknown");
     }
 
     #[test]

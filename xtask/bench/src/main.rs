@@ -52,10 +52,15 @@ struct Args {
     xtask: Option<PathBuf>,
 }
 
-/// The whole report (JSON schema 1).
+/// The whole report (JSON schema 1; a stable interface, see `docs/benchmarks.md`: fields are
+/// added, never renamed or removed).
 #[derive(Debug, Serialize)]
 pub struct Report {
     schema: u32,
+    /// The commit this binary was built from, compiled in: `XTASK_BENCH_COMMIT` as xtask set it
+    /// for the build (`null` for a build without xtask). `bench --against` checks it, so it
+    /// proves which binary ran; `machine.commit` is the `--root` tree's, which may differ.
+    build_commit: Option<&'static str>,
     mode: &'static str,
     runs: usize,
     machine: machine::Machine,
@@ -158,6 +163,7 @@ fn run(args: &Args) -> Result<Report, String> {
         .map_err(|error| format!("{}: {error}", base.display()))?;
     let mut report = Report {
         schema: 1,
+        build_commit: option_env!("XTASK_BENCH_COMMIT"),
         mode: if args.flags.quick { "quick" } else { "full" },
         runs,
         machine: machine::describe(&root),

@@ -146,8 +146,13 @@ pub fn human(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "load average at start {} and end {} (above {} means the figures are noisy)",
-        machine.load_average_start, machine.load_average_end, machine.nproc
+        "load average at start {} and end {} (above {} means the figures are noisy); binary built from {}",
+        machine.load_average_start,
+        machine.load_average_end,
+        machine.nproc,
+        report
+            .build_commit
+            .unwrap_or("an unknown commit (not built by xtask)"),
     );
     for engine in &report.engines {
         engine_section(&mut out, engine);
