@@ -7,7 +7,8 @@
 //! binaries of older revisions with the flags of the current one. Add flags; never rename or
 //! remove one, and never change how a value is spelled.
 //!
-//! [`cargo`] is the one lookup of the cargo to call, for xtask and the bench alike.
+//! [`cargo`] is the one lookup of the cargo to call, and [`thousands`] the one way figures are
+//! printed, for xtask and the bench alike.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -126,6 +127,20 @@ impl BenchFlags {
 #[must_use]
 pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// `1234567.8` as `1,234,568` (negative figures print as 0).
+#[must_use]
+pub fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn value_name(value: &impl ValueEnum) -> OsString {

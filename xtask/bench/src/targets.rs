@@ -118,19 +118,8 @@ pub fn evaluate(engines: &[EngineReport], corpus: Option<&CorpusReport>) -> Vec<
     targets
 }
 
-/// `1234567.8` as `1,234,568`.
-#[must_use]
-pub fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value.max(0.0));
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+/// One way to print figures, shared with xtask's `bench --against`.
+pub use bench_args::thousands;
 
 #[cfg(test)]
 mod tests {

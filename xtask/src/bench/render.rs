@@ -149,14 +149,11 @@ impl Comparison {
                 serde_json::to_string_pretty(self).expect("a comparison serializes") + "\n"
             }
         };
-        match out {
-            Some(path) => {
-                std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
-            }
-            None => {
-                print!("{text}");
-                Ok(())
-            }
+        if let Some(path) = out {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+        } else {
+            print!("{text}");
+            Ok(())
         }
     }
 

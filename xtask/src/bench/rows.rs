@@ -3,6 +3,7 @@
 //! faster"; a report with another schema, or without a field a row needs, is a named error.
 
 use anyhow::{anyhow, bail};
+use bench_args::thousands;
 use serde_json::Value;
 
 use super::stats::Bound;
@@ -178,20 +179,6 @@ pub(crate) fn read(output: &[u8], part: Part, engine: &str) -> anyhow::Result<Re
         tree_commit: text("/machine/commit"),
         figures,
     })
-}
-
-/// `1234567.8` as `1,234,568`.
-pub(crate) fn thousands(value: f64) -> String {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let digits = (value.round().max(0.0) as u64).to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -110,7 +110,7 @@ pub(crate) fn verdict(bound: Bound, spread: &Spread) -> Verdict {
 /// The order of the two runs of pair `index`: REV first in even pairs, the current bench
 /// first in odd ones, so that neither side always runs on a machine the other just warmed.
 pub(crate) fn rev_runs_first(index: usize) -> bool {
-    index % 2 == 0
+    index.is_multiple_of(2)
 }
 
 #[cfg(test)]
