@@ -1,7 +1,7 @@
 //! Another revision of the repository, checked out beside it: the one temporary
-//! `git worktree` helper (used by `golden --against` and `dup-report --rev`; a future
-//! `bench --against` builds its old side the same way), and the build of a package's binary in
-//! a tree with its own persistent target folder.
+//! `git worktree` helper (used by `golden --against`, `dup-report --rev` and
+//! `bench --against`), and the build of a package's binary in a tree with its own persistent
+//! target folder.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,26 +82,10 @@ impl Drop for Worktree {
     }
 }
 
-/// The commit checked out in `tree`, abbreviated, with `+dirty` when tracked files differ from
-/// it; `unknown` outside a repository.
+/// The commit checked out in `tree` ([`bench_args::commit_of`]: abbreviated, `+dirty` when
+/// tracked files changed), or `unknown` outside a repository.
 pub(crate) fn commit_of(tree: &Path) -> String {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(tree)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|output| output.status.success())
-            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
-    };
-    let Some(mut commit) = git(&["rev-parse", "--short", "HEAD"]) else {
-        return "unknown".to_string();
-    };
-    if git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty()) {
-        commit.push_str("+dirty");
-    }
-    commit
+    bench_args::commit_of(tree).unwrap_or_else(|| "unknown".to_string())
 }
 
 /// The persistent target folders of the two sides of an `--against` run: `old` for the

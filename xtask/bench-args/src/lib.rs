@@ -7,8 +7,9 @@
 //! binaries of older revisions with the flags of the current one. Add flags; never rename or
 //! remove one, and never change how a value is spelled.
 //!
-//! [`cargo`] is the one lookup of the cargo to call, and [`thousands`] the one way figures are
-//! printed, for xtask and the bench alike.
+//! The few helpers both sides need live here too, written once: [`cargo`] (the cargo to
+//! call), [`thousands`] (how figures print), [`commit_of`] (the commit a tree is at) and
+//! [`load_average`] (how busy the machine was).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -127,6 +128,41 @@ impl BenchFlags {
 #[must_use]
 pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// The commit checked out in `tree`, abbreviated, with `+dirty` when tracked files differ
+/// from it; `None` outside a git repository.
+#[must_use]
+pub fn commit_of(tree: &Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(tree)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    let mut commit = git(&["rev-parse", "--short", "HEAD"])?;
+    if git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty()) {
+        commit.push_str("+dirty");
+    }
+    Some(commit)
+}
+
+/// `/proc/loadavg`'s 1, 5 and 15 minute figures (empty where there is none): above the core
+/// count, other work shared the cores and timings are noisy.
+#[must_use]
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 /// `1234567.8` as `1,234,568` (negative figures print as 0).

@@ -29,17 +29,7 @@ fn command_line(program: &str, args: &[&str], cwd: &Path) -> String {
         .unwrap_or_default()
 }
 
-#[must_use]
-pub fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
-}
+pub use bench_args::load_average;
 
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
@@ -57,23 +47,13 @@ fn cpu_model() -> String {
 /// files have changes).
 #[must_use]
 pub fn describe(root: &Path) -> Machine {
-    let mut commit = command_line("git", &["rev-parse", "--short", "HEAD"], root);
-    if !command_line(
-        "git",
-        &["status", "--porcelain", "--untracked-files=no"],
-        root,
-    )
-    .is_empty()
-    {
-        commit.push_str("+dirty");
-    }
     Machine {
         nproc: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         cpu_model: cpu_model(),
         load_average_start: load_average(),
         load_average_end: String::new(),
         rustc: command_line("rustc", &["--version"], root),
-        commit,
+        commit: bench_args::commit_of(root).unwrap_or_default(),
         date_utc: command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"], root),
     }
 }

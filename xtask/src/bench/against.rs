@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use bench_args::load_average;
 
 use super::COMMIT_VARIABLE;
-use super::render::{Comparison, Reported, RowResult, load_average};
+use super::render::{Comparison, Reported, RowResult};
 use super::rows::{Part, Reading, read};
 use super::stats::{Pair, rev_runs_first, spread, verdict};
 use crate::Status;

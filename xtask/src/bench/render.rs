@@ -210,15 +210,3 @@ impl Comparison {
         out
     }
 }
-
-/// `/proc/loadavg`'s 1, 5 and 15 minute figures (empty where there is none).
-pub(crate) fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
-}

@@ -64,3 +64,17 @@ pub fn json(output: &Output) -> serde_json::Value {
     );
     serde_json::from_slice(&output.stdout).expect("the report is JSON")
 }
+
+/// Runs git in `dir` as a test identity (no signing); panics when it fails. Returns stdout,
+/// trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git {args:?} failed");
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
