@@ -64,6 +64,10 @@ pub struct Modules {
 pub struct Budget {
     /// The CI ratchet for `dup-report --max-runtime-dup`.
     pub max_runtime_duplicated_lines: u64,
+    /// The CI bound for `dup-report --max-runtime-copied` (code copied out of the runtime under
+    /// any file name); 0 when absent.
+    #[serde(default)]
+    pub max_runtime_copied_lines: u64,
 }
 
 /// One layer: a name and the crate folders in it.

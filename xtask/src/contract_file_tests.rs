@@ -138,3 +138,15 @@ fn semantic_errors_name_the_line() {
         );
     }
 }
+
+#[test]
+fn the_copied_lines_budget_defaults_to_zero_and_parses() {
+    let minimal = ContractFile::parse(MINIMAL, "c.toml").unwrap();
+    assert_eq!(minimal.budget.max_runtime_copied_lines, 0);
+    let set = MINIMAL.replace(
+        "max_runtime_duplicated_lines = 0\n",
+        "max_runtime_duplicated_lines = 0\nmax_runtime_copied_lines = 7\n",
+    );
+    let contract = ContractFile::parse(&set, "c.toml").unwrap();
+    assert_eq!(contract.budget.max_runtime_copied_lines, 7);
+}

@@ -58,6 +58,9 @@ pub struct ScanInput<'a> {
     pub cwd: &'a Path,
     /// Module names (file stems) whose copies count as runtime duplication.
     pub runtime_modules: &'a [String],
+    /// The name of the root that is the runtime crate, if one is scanned: a class with a copy
+    /// there and one elsewhere counts as `runtime_copied_lines`.
+    pub runtime_root: Option<&'a str>,
     pub options: Options,
     pub include_tests: bool,
 }
@@ -115,7 +118,7 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
             .collect(),
         files_scanned,
         lines_scanned,
-        summary: report::summarize(&clones, &root_names),
+        summary: report::summarize(&clones, &root_names, input.runtime_root),
         clones,
         parse_errors,
         baseline: None,
@@ -202,6 +205,7 @@ struct Setup {
     repo_root: Option<PathBuf>,
     roots: Vec<Root>,
     runtime_modules: Vec<String>,
+    runtime_root: Option<String>,
 }
 
 fn setup(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Setup> {
@@ -240,11 +244,20 @@ fn setup(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Setup> {
         roots
     };
     let roots = distinct_names(roots, repo_root.as_deref(), &cwd);
+    let runtime_path = repo_root
+        .as_ref()
+        .zip(contract.as_ref())
+        .map(|(repo, contract)| repo.join(&contract.runtime));
+    let runtime_root = roots
+        .iter()
+        .find(|r| Some(&r.path) == runtime_path.as_ref())
+        .map(|r| r.name.clone());
     Ok(Setup {
         cwd,
         repo_root,
         roots,
         runtime_modules,
+        runtime_root,
     })
 }
 
@@ -307,6 +320,7 @@ pub fn run(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Status> {
         repo_root: setup.repo_root.as_deref(),
         cwd: &setup.cwd,
         runtime_modules: &setup.runtime_modules,
+        runtime_root: setup.runtime_root.as_deref(),
         options: Options {
             min_lines: args.min_lines,
             similarity: args.similarity,
@@ -341,6 +355,15 @@ pub fn run(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Status> {
         eprintln!(
             "dup-report: runtime_duplicated_lines {} exceeds the budget of {budget}",
             report.summary.runtime_duplicated_lines
+        );
+        return Ok(Status::CheckFailed);
+    }
+    if let Some(budget) = args.max_runtime_copied
+        && report.summary.runtime_copied_lines > budget
+    {
+        eprintln!(
+            "dup-report: runtime_copied_lines {} exceeds the budget of {budget} (code copied out of the runtime)",
+            report.summary.runtime_copied_lines
         );
         return Ok(Status::CheckFailed);
     }

@@ -134,6 +134,10 @@ pub struct DupArgs {
     /// Exit 1 when the runtime duplicated lines exceed LINES.
     #[arg(long, value_name = "LINES")]
     pub max_runtime_dup: Option<u64>,
+    /// Exit 1 when the lines copied out of the runtime crate (a class with a copy under the
+    /// runtime and one outside it, whatever the file names) exceed LINES.
+    #[arg(long, value_name = "LINES")]
+    pub max_runtime_copied: Option<u64>,
 }
 
 impl DupArgs {

@@ -61,8 +61,11 @@ pub fn human(report: &Report) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\nduplicated lines: {} (runtime {}, domain {})",
-        s.duplicated_lines, s.runtime_duplicated_lines, s.domain_duplicated_lines
+        "\nduplicated lines: {} (runtime {}, domain {}); copied out of the runtime: {}",
+        s.duplicated_lines,
+        s.runtime_duplicated_lines,
+        s.domain_duplicated_lines,
+        s.runtime_copied_lines
     );
     if !s.by_pair.is_empty() {
         out.push_str("by pair (each pair of copies counts the clone's lines; pairs overlap):\n");

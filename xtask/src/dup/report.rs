@@ -80,6 +80,9 @@ pub struct Summary {
     pub duplicated_lines: u64,
     pub runtime_duplicated_lines: u64,
     pub domain_duplicated_lines: u64,
+    /// Lines of classes with a copy under the runtime crate and a copy outside it, whatever
+    /// the files are called: code copied back out of the runtime (0 when no runtime is scanned).
+    pub runtime_copied_lines: u64,
     pub by_pair: Vec<PairEntry>,
     pub by_module: Vec<ModuleEntry>,
 }
@@ -135,7 +138,11 @@ pub struct PairChange {
 
 /// Computes the summary; `root_order` ranks root names (pairs list the earlier root as `a`).
 #[must_use]
-pub fn summarize(clones: &[CloneEntry], root_order: &[String]) -> Summary {
+pub fn summarize(
+    clones: &[CloneEntry],
+    root_order: &[String],
+    runtime_root: Option<&str>,
+) -> Summary {
     let rank = |name: &str| {
         root_order
             .iter()
@@ -151,6 +158,12 @@ pub fn summarize(clones: &[CloneEntry], root_order: &[String]) -> Summary {
             summary.runtime_duplicated_lines += clone.duplicated_lines;
         } else {
             summary.domain_duplicated_lines += clone.duplicated_lines;
+        }
+        if let Some(runtime) = runtime_root
+            && clone.locations.iter().any(|l| l.root == runtime)
+            && clone.locations.iter().any(|l| l.root != runtime)
+        {
+            summary.runtime_copied_lines += clone.duplicated_lines;
         }
         for (i, first) in clone.locations.iter().enumerate() {
             for second in &clone.locations[i + 1..] {
