@@ -2,7 +2,7 @@
 //! internal-command test seam, through the public handle.
 
 use super::*;
-use crate::retire_queue::RetireEntry;
+use runtime::retire_queue::RetireEntry;
 
 fn lease_at(lsn: u64) -> LeaseId {
     LeaseId((u128::from(config().shard_id) << 64) | u128::from(lsn))

@@ -11,8 +11,8 @@ use crate::config::Config;
 use crate::fixed_map::FixedMap;
 use crate::ids::{LeaseId, Lsn, OperationId, ResourceId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
-use crate::retire_queue::{RetireEntry, RetireQueue};
 use crate::state_machine_index::{ExpiryIndex, MemberPool};
+use runtime::retire_queue::{RetireEntry, RetireQueue};
 
 pub use crate::state_machine_records::{
     Allocations, LeaseDump, LeaseLookupError, LeaseRecord, LeaseState, OperationRecord,

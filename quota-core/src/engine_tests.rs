@@ -315,7 +315,7 @@ fn a_second_checkpoint_cut_before_the_wal_rewrite_still_opens() {
 
 #[test]
 fn operation_retire_queue_lists_entries_oldest_first_with_their_slots() {
-    use crate::retire_queue::RetireEntry;
+    use runtime::retire_queue::RetireEntry;
     let dir = tempfile::tempdir().unwrap();
     let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
     let window = config().max_client_retry_window_slots;

@@ -9,7 +9,6 @@ pub mod fixed_map;
 pub mod ids;
 pub mod recovery;
 pub mod result;
-pub mod retire_queue;
 pub mod snapshot;
 pub mod snapshot_file;
 pub mod state_machine;

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::fixed_map::FixedMap;
 use crate::ids::{BucketId, Lsn, OperationId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
-use crate::retire_queue::{RetireEntry, RetireQueue};
+use runtime::retire_queue::{RetireEntry, RetireQueue};
 
 /// A bucket as stored (and read: a read does not refill).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -348,11 +348,11 @@ fn each_invariant_violation_is_detected() {
     assert_eq!(error, InvariantError::BucketIdentity { bucket_id: id });
     let error = broken(|sm| sm.last_applied_lsn = Lsn(1));
     assert!(matches!(error, InvariantError::OperationRecord { .. }));
-    let error = broken(|sm| sm.operation_retire = crate::retire_queue::RetireQueue::new(128));
+    let error = broken(|sm| sm.operation_retire = runtime::retire_queue::RetireQueue::new(128));
     assert_eq!(error, InvariantError::OperationQueue);
     let error = broken(|sm| {
         let first = sm.operation_retire.front().unwrap();
-        sm.operation_retire = crate::retire_queue::RetireQueue::new(128);
+        sm.operation_retire = runtime::retire_queue::RetireQueue::new(128);
         sm.operation_retire
             .push(first.key, first.retire_after_slot)
             .unwrap();

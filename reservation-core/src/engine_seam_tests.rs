@@ -2,7 +2,7 @@
 //! internal-command test seam, through the public handle.
 
 use super::*;
-use crate::retire_queue::RetireEntry;
+use runtime::retire_queue::RetireEntry;
 
 fn entry<K>(key: K, retire_after_slot: u64) -> RetireEntry<K> {
     RetireEntry {

@@ -5,8 +5,9 @@
 //! state + same results. The durable handle is [`ReservationEngine`]; semantics, byte formats
 //! and deviations from the spec are documented in `docs/reservation-core.md`.
 //!
-//! The substrate modules (`retire_queue`, `fixed_map`, `wal`, `wal_file`, `snapshot_file`)
-//! know bytes, checksums, files and bounded queues only, never holds or result codes.
+//! The substrate comes from the `runtime` crate (`retire_queue`; see `runtime/README.md`) or is
+//! still local (`fixed_map`, `wal`, `wal_file`, `snapshot_file`); it knows bytes, checksums,
+//! files and bounded queues only, never holds or result codes.
 #![forbid(unsafe_code)]
 
 pub mod command;
@@ -17,7 +18,6 @@ pub mod fixed_map;
 pub mod ids;
 pub mod recovery;
 pub mod result;
-pub mod retire_queue;
 pub mod snapshot;
 mod snapshot_decode;
 pub mod snapshot_file;

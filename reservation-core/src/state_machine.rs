@@ -14,8 +14,8 @@ use crate::config::Config;
 use crate::fixed_map::FixedMap;
 use crate::ids::{HoldId, Lsn, OperationId, PoolId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
-use crate::retire_queue::{RetireEntry, RetireQueue};
 use crate::state_machine_index::ExpiryIndex;
+use runtime::retire_queue::{RetireEntry, RetireQueue};
 
 /// A hold's state; only `Held` is live, the other three are terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -2,10 +2,10 @@
 
 use crate::config::Config;
 use crate::ids::{HoldId, Lsn, OperationId, PoolId, Slot};
-use crate::retire_queue::RetireQueue;
 use crate::state_machine::StateMachine;
 use crate::state_machine::tests::{Harness, confirm, place, pool};
 use crate::state_machine_invariants::InvariantError;
+use runtime::retire_queue::RetireQueue;
 
 #[test]
 fn broken_states_are_reported() {

@@ -8,6 +8,9 @@
 //! The queue knows keys and slots only; it never interprets what a key names. Capacity is fixed
 //! at construction: the entries live in a ring allocated once, and `push` on a full queue returns
 //! [`RetireQueueError::Full`]; nothing ever grows.
+//!
+//! Never panics on any sequence of calls: a full queue and an out-of-order push are returned
+//! errors, and popping an empty queue returns `None`.
 
 use std::fmt;
 
@@ -15,7 +18,9 @@ use std::fmt;
 /// `retire_after_slot`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetireEntry<K> {
+    /// What to retire; the queue never interprets it.
     pub key: K,
+    /// The last slot at which the key must still be kept.
     pub retire_after_slot: u64,
 }
 
@@ -23,11 +28,16 @@ pub struct RetireEntry<K> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RetireQueueError {
     /// The queue already holds `capacity` entries.
-    Full { capacity: usize },
+    Full {
+        /// The queue's fixed capacity.
+        capacity: usize,
+    },
     /// The entry's slot is below the slot of the newest queued entry; FIFO order would no
     /// longer be slot order.
     OutOfOrder {
+        /// The refused entry's slot.
         retire_after_slot: u64,
+        /// The slot of the newest entry already queued.
         newest_slot: u64,
     },
 }
@@ -83,16 +93,19 @@ impl<K: Copy> RetireQueue<K> {
         self.slots.len()
     }
 
+    /// The number of queued entries (at most [`Self::capacity`]).
     #[must_use]
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether no entry is queued.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    /// Whether the next push would be refused with [`RetireQueueError::Full`].
     #[must_use]
     pub fn is_full(&self) -> bool {
         self.len >= self.slots.len()
@@ -193,153 +206,5 @@ impl<K: Copy> RetireQueue<K> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pops_in_fifo_order_only_when_due() {
-        let mut queue = RetireQueue::new(4);
-        queue.push(1_u64, 10).unwrap();
-        queue.push(2, 10).unwrap();
-        queue.push(3, 12).unwrap();
-        assert_eq!(
-            queue.pop_due(10),
-            None,
-            "an entry counts while slot <= retire_after_slot"
-        );
-        assert_eq!(
-            queue.pop_due(11),
-            Some(RetireEntry {
-                key: 1,
-                retire_after_slot: 10
-            })
-        );
-        assert_eq!(
-            queue.pop_due(11),
-            Some(RetireEntry {
-                key: 2,
-                retire_after_slot: 10
-            })
-        );
-        assert_eq!(queue.pop_due(11), None);
-        assert_eq!(
-            queue.front(),
-            Some(RetireEntry {
-                key: 3,
-                retire_after_slot: 12
-            })
-        );
-        assert_eq!(
-            queue.pop_due(u64::MAX),
-            Some(RetireEntry {
-                key: 3,
-                retire_after_slot: 12
-            })
-        );
-        assert!(queue.is_empty());
-        assert_eq!(queue.pop_due(u64::MAX), None);
-    }
-
-    #[test]
-    fn push_on_full_queue_is_rejected() {
-        let mut queue = RetireQueue::new(2);
-        queue.push(1_u32, 1).unwrap();
-        queue.push(2, 2).unwrap();
-        assert!(queue.is_full());
-        assert_eq!(
-            queue.push(3, 3),
-            Err(RetireQueueError::Full { capacity: 2 })
-        );
-        assert_eq!(queue.len(), 2);
-    }
-
-    #[test]
-    fn zero_capacity_queue_rejects_every_push() {
-        let mut queue = RetireQueue::new(0);
-        assert_eq!(
-            queue.push(1_u8, 0),
-            Err(RetireQueueError::Full { capacity: 0 })
-        );
-    }
-
-    #[test]
-    fn out_of_order_push_is_rejected() {
-        let mut queue = RetireQueue::new(3);
-        queue.push(1_u32, 5).unwrap();
-        assert_eq!(
-            queue.push(2, 4),
-            Err(RetireQueueError::OutOfOrder {
-                retire_after_slot: 4,
-                newest_slot: 5
-            })
-        );
-        queue.push(2, 5).unwrap();
-        queue.assert_valid();
-    }
-
-    #[test]
-    fn slot_max_entry_is_never_due() {
-        let mut queue = RetireQueue::new(1);
-        queue.push(7_u32, u64::MAX).unwrap();
-        assert_eq!(queue.pop_due(u64::MAX), None);
-    }
-
-    #[test]
-    fn allocation_never_grows_over_many_cycles() {
-        let mut queue = RetireQueue::new(8);
-        let reserved = queue.allocated_capacity();
-        for slot in 0..10_000_u64 {
-            if queue.is_full() {
-                assert!(queue.pop_due(u64::MAX).is_some());
-            }
-            queue.push(slot, slot).unwrap();
-            while queue.pop_due(slot.saturating_sub(3)).is_some() {}
-        }
-        assert_eq!(queue.allocated_capacity(), reserved);
-        assert_eq!(queue.capacity(), 8);
-        queue.assert_valid();
-    }
-
-    #[test]
-    fn order_survives_wrapping_around_the_ring() {
-        let mut queue = RetireQueue::new(3);
-        for slot in 0..3_u64 {
-            queue.push(slot, slot).unwrap();
-        }
-        assert_eq!(queue.pop_due(2).map(|entry| entry.key), Some(0));
-        assert_eq!(queue.pop_due(2).map(|entry| entry.key), Some(1));
-        queue.push(3, 3).unwrap();
-        queue.push(4, 4).unwrap();
-        let keys: Vec<u64> = queue.iter().map(|entry| entry.key).collect();
-        assert_eq!(keys, [2, 3, 4]);
-        assert!(queue.is_full());
-        assert_eq!(
-            queue.push(5, 5),
-            Err(RetireQueueError::Full { capacity: 3 })
-        );
-        queue.assert_valid();
-    }
-
-    #[test]
-    fn iter_lists_oldest_first() {
-        let mut queue = RetireQueue::new(3);
-        queue.push('a', 1).unwrap();
-        queue.push('b', 2).unwrap();
-        let keys: Vec<char> = queue.iter().map(|entry| entry.key).collect();
-        assert_eq!(keys, vec!['a', 'b']);
-    }
-
-    #[test]
-    fn errors_display_their_numbers() {
-        assert_eq!(
-            RetireQueueError::Full { capacity: 3 }.to_string(),
-            "retire queue is full (3 entries)"
-        );
-        let text = RetireQueueError::OutOfOrder {
-            retire_after_slot: 1,
-            newest_slot: 2,
-        }
-        .to_string();
-        assert!(text.contains('1') && text.contains('2'));
-    }
-}
+#[path = "retire_queue_tests.rs"]
+mod tests;

@@ -1,0 +1,12 @@
+//! runtime: the substrate the engines share, grown only by measured extraction (M12).
+//!
+//! It owns mechanisms: bounded collections with capacity fixed at construction, and (as the
+//! extraction proceeds) frame codecs, checksums, durable files and their rewrite discipline.
+//! It never owns meanings: no command schema, result code, snapshot schema, state-machine
+//! semantics or recovery entry point lives here, and no public item carries an engine's or a
+//! domain's name (`cargo xtask contract`, rule `runtime-vocabulary`). Every module was first
+//! the same code in several engines; `docs/extraction-log.md` records each move and its proof.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod retire_queue;
