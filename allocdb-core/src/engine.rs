@@ -14,7 +14,8 @@ use crate::command_codec::{client_payload_len, encode_internal, encode_request};
 use crate::config::Config;
 use crate::ids::{LeaseId, Lsn, ResourceId, Slot};
 use crate::recovery::{
-    RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover_with_ops,
+    CLIENT_COMMAND, INTERNAL_COMMAND, RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME,
+    SNAPSHOT_MARKER, WAL_FILE_NAME, WAL_MAGIC, recover_with_ops,
 };
 use crate::result::CommandOutcome;
 use crate::snapshot::encode_snapshot;
@@ -22,8 +23,8 @@ use crate::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use crate::state_machine::{
     LeaseLookupError, LeaseRecord, ResourceRecord, StateDump, StateMachine,
 };
-use crate::wal::{RecordType, begin_frame, finish_frame};
 use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+use runtime::wal::{begin_frame, finish_frame};
 
 /// Expiries written per group commit inside `tick`.
 const TICK_BATCH: usize = 64;
@@ -205,9 +206,10 @@ impl AllocEngine {
         finish_frame(
             &mut self.frames,
             start,
+            WAL_MAGIC,
             lsn,
             slot,
-            RecordType::ClientCommand,
+            CLIENT_COMMAND,
         );
     }
 
@@ -302,9 +304,10 @@ impl AllocEngine {
             finish_frame(
                 &mut self.frames,
                 start,
+                WAL_MAGIC,
                 lsn,
                 slot,
-                RecordType::InternalCommand,
+                INTERNAL_COMMAND,
             );
         }
         self.write_frames()?;
@@ -392,9 +395,10 @@ impl AllocEngine {
         finish_frame(
             &mut self.frames,
             start,
+            WAL_MAGIC,
             lsn.get(),
             slot.get(),
-            RecordType::SnapshotMarker,
+            SNAPSHOT_MARKER,
         );
         let replaced = self.wal.replace_with(&self.frames);
         self.frames.clear();

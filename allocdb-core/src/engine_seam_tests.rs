@@ -113,7 +113,7 @@ fn untimed_internal_writes_exactly_one_frame_and_leaves_other_expiries_due() {
     );
     let frames = wal_frames(&engine);
     assert_eq!(frames.len(), 5, "exactly one frame: no tick before it");
-    assert_eq!(frames[4], (5, 6, RecordType::InternalCommand));
+    assert_eq!(frames[4], (5, 6, INTERNAL_COMMAND));
     assert_eq!(engine.get_lease(due).unwrap().state, LeaseState::Reserved);
     assert_eq!(engine.state().expiry_index(), [(Slot(5), due)]);
     // A slot below the last frame's is refused before the WAL.

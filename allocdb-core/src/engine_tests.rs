@@ -5,8 +5,8 @@ use crate::recovery::tests::drive;
 use crate::result::ResultCode;
 use crate::snapshot::SNAPSHOT_HEADER_LEN;
 use crate::state_machine::LeaseState;
-use crate::wal::{ScanStopReason, scan};
 use crate::wal_file::{FaultyFileOps, FileOp};
+use runtime::wal::{RecordType, ScanStopReason, scan};
 use std::fs;
 
 fn config() -> Config {
@@ -36,7 +36,7 @@ fn reserve(op: u128, id: u128, ttl: u64) -> ClientRequest {
 
 fn wal_frames(engine: &AllocEngine) -> Vec<(u64, u64, RecordType)> {
     let bytes = fs::read(engine.wal_path()).unwrap();
-    let scanned = scan(&bytes, u32::MAX);
+    let scanned = scan(&bytes, WAL_MAGIC, u32::MAX);
     assert_eq!(scanned.stop, ScanStopReason::CleanEof);
     scanned
         .frames
@@ -53,7 +53,7 @@ fn submit_writes_one_frame_per_command_starting_at_lsn_one() {
         engine.submit(&create(1, 1), Slot(4)).unwrap().result_code,
         ResultCode::Ok
     );
-    assert_eq!(wal_frames(&engine), vec![(1, 4, RecordType::ClientCommand)]);
+    assert_eq!(wal_frames(&engine), vec![(1, 4, CLIENT_COMMAND)]);
     assert_eq!(engine.get_resource(ResourceId(1)).unwrap().version, 0);
     assert_eq!(
         engine.recovery_report().stop_reason,
@@ -120,9 +120,9 @@ fn due_expiries_are_written_before_the_client_command() {
     assert_eq!(
         frames[5..],
         [
-            (6, 3, RecordType::InternalCommand),
-            (7, 3, RecordType::InternalCommand),
-            (8, 3, RecordType::ClientCommand)
+            (6, 3, INTERNAL_COMMAND),
+            (7, 3, INTERNAL_COMMAND),
+            (8, 3, CLIENT_COMMAND)
         ]
     );
     assert!(late < early, "ids follow lsns");
@@ -242,7 +242,7 @@ fn checkpoint_writes_snapshot_and_marker_and_reopens_identically() {
     let slot = engine.state().last_request_slot().get();
     assert_eq!(
         wal_frames(&engine),
-        vec![(lsn.get(), slot, RecordType::SnapshotMarker)]
+        vec![(lsn.get(), slot, SNAPSHOT_MARKER)]
     );
     assert!(engine.snapshot_path().exists());
     drive(&mut engine, 10, 12);

@@ -14,14 +14,15 @@ use crate::command_codec::encode_request;
 use crate::config::Config;
 use crate::ids::{BucketId, Lsn, Slot};
 use crate::recovery::{
-    RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover_with_ops,
+    CLIENT_COMMAND, RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, SNAPSHOT_MARKER,
+    WAL_FILE_NAME, WAL_MAGIC, recover_with_ops,
 };
 use crate::result::CommandOutcome;
 use crate::snapshot::{encode_snapshot, max_snapshot_file_len};
 use crate::snapshot_file::{FOOTER_LEN, SnapshotFileError, write_snapshot_file};
 use crate::state_machine::{BucketRecord, StateDump, StateMachine};
-use crate::wal::{RecordType, begin_frame, finish_frame};
 use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+use runtime::wal::{begin_frame, finish_frame};
 
 /// Why a write was not performed (or, for `Io`, why its fate is unknown).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,9 +179,10 @@ impl QuotaEngine {
         finish_frame(
             &mut self.frames,
             start,
+            WAL_MAGIC,
             lsn,
             slot,
-            RecordType::ClientCommand,
+            CLIENT_COMMAND,
         );
     }
 
@@ -283,9 +285,10 @@ impl QuotaEngine {
         finish_frame(
             &mut self.frames,
             start,
+            WAL_MAGIC,
             lsn.get(),
             slot.get(),
-            RecordType::SnapshotMarker,
+            SNAPSHOT_MARKER,
         );
         let replaced = self.wal.replace_with(&self.frames);
         self.frames.clear();

@@ -3,8 +3,8 @@ use crate::command::Command;
 use crate::ids::{ClientId, OperationId};
 use crate::result::ResultCode;
 use crate::snapshot_file::with_footer;
-use crate::wal::{RecordType, encode_frame, scan};
 use crate::wal_file::{FaultyFileOps, FileOp};
+use runtime::wal::{encode_frame, scan};
 use std::fs;
 
 fn config() -> Config {
@@ -213,12 +213,12 @@ fn checkpoint_rewrites_the_wal_as_one_marker() {
     engine.submit(&debit(2, 1, 4), Slot(4)).unwrap();
     assert_eq!(engine.checkpoint(), Ok(Lsn(2)));
     let wal = fs::read(engine.wal_path()).unwrap();
-    let scanned = scan(&wal, u32::MAX);
+    let scanned = scan(&wal, WAL_MAGIC, u32::MAX);
     assert_eq!(scanned.frames.len(), 1);
     let marker = scanned.frames[0];
     assert_eq!(
         (marker.lsn, marker.request_slot, marker.record_type),
-        (2, 4, RecordType::SnapshotMarker)
+        (2, 4, SNAPSHOT_MARKER)
     );
     engine.submit(&debit(3, 1, 1), Slot(5)).unwrap();
     let dump = engine.dump();
@@ -256,7 +256,7 @@ fn lsn_exhaustion_is_a_definite_error() {
     let snapshot = with_footer(&encode_snapshot(&state));
     fs::write(dir.path().join(SNAPSHOT_FILE_NAME), snapshot).unwrap();
     let mut marker = Vec::new();
-    encode_frame(&mut marker, u64::MAX, 0, RecordType::SnapshotMarker, &[]);
+    encode_frame(&mut marker, WAL_MAGIC, u64::MAX, 0, SNAPSHOT_MARKER, &[]);
     fs::write(dir.path().join(WAL_FILE_NAME), &marker).unwrap();
     let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
     assert_eq!(

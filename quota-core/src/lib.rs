@@ -14,7 +14,6 @@ pub mod snapshot_file;
 pub mod state_machine;
 mod state_machine_commands;
 pub mod state_machine_invariants;
-pub mod wal;
 pub mod wal_file;
 
 pub use command::{ClientRequest, Command, CommandContext};

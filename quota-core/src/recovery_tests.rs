@@ -5,7 +5,7 @@ use crate::ids::{BucketId, ClientId, OperationId};
 use crate::result::ResultCode;
 use crate::snapshot::encode_snapshot;
 use crate::snapshot_file::{FOOTER_LEN, FOOTER_LEN_OFFSET, with_footer};
-use crate::wal::encode_frame;
+use runtime::wal::encode_frame;
 use std::fs;
 use std::path::PathBuf;
 
@@ -62,7 +62,7 @@ type RawFrame = (u64, u64, RecordType, Vec<u8>);
 fn frame_bytes(frames: &[RawFrame]) -> Vec<u8> {
     let mut bytes = Vec::new();
     for (lsn, slot, record_type, payload) in frames {
-        encode_frame(&mut bytes, *lsn, *slot, *record_type, payload);
+        encode_frame(&mut bytes, WAL_MAGIC, *lsn, *slot, *record_type, payload);
     }
     bytes
 }
@@ -93,7 +93,7 @@ fn recover_bytes(bytes: &[u8]) -> (Result<Recovered, RecoveryError>, Vec<u8>, te
 
 #[test]
 fn ordering_errors_fail_closed_and_leave_the_file() {
-    use RecordType::ClientCommand as C;
+    const C: RecordType = CLIENT_COMMAND;
     let cases: Vec<(Vec<RawFrame>, RecoveryError)> = vec![
         (
             vec![(1, 5, C, create_payload(1)), (1, 5, C, create_payload(2))],
@@ -131,14 +131,14 @@ fn ordering_errors_fail_closed_and_leave_the_file() {
             },
         ),
         (
-            vec![(1, 5, RecordType::InternalCommand, create_payload(1))],
+            vec![(1, 5, INTERNAL_COMMAND, create_payload(1))],
             RecoveryError::UnexpectedInternalCommand {
                 offset: 0,
                 lsn: Lsn(1),
             },
         ),
         (
-            vec![(0, 0, RecordType::SnapshotMarker, vec![])],
+            vec![(0, 0, SNAPSHOT_MARKER, vec![])],
             RecoveryError::MarkerWithoutSnapshot {
                 offset: 0,
                 marker_lsn: Lsn(0),
@@ -147,7 +147,7 @@ fn ordering_errors_fail_closed_and_leave_the_file() {
         (
             vec![
                 (1, 5, C, create_payload(1)),
-                (2, 5, RecordType::SnapshotMarker, vec![]),
+                (2, 5, SNAPSHOT_MARKER, vec![]),
             ],
             RecoveryError::UnexpectedMarker {
                 offset: 109,
@@ -179,7 +179,7 @@ fn marker_must_match_the_snapshot() {
     drop(recovered);
     let slot = dump.last_request_slot.get();
     let marker = |marker_lsn: u64, marker_slot: u64| {
-        let bytes = frame_bytes(&[(marker_lsn, marker_slot, RecordType::SnapshotMarker, vec![])]);
+        let bytes = frame_bytes(&[(marker_lsn, marker_slot, SNAPSHOT_MARKER, vec![])]);
         fs::write(wal_path(dir.path()), &bytes).unwrap();
         recover(dir.path(), &config()).map(|recovered| recovered.state.dump())
     };
@@ -199,7 +199,7 @@ fn marker_must_match_the_snapshot() {
         marker(lsn.get() - 1, slot + 1),
         Err(mismatch(lsn.get() - 1))
     );
-    let payload = frame_bytes(&[(lsn.get(), slot, RecordType::SnapshotMarker, vec![0])]);
+    let payload = frame_bytes(&[(lsn.get(), slot, SNAPSHOT_MARKER, vec![0])]);
     fs::write(wal_path(dir.path()), &payload).unwrap();
     assert!(matches!(
         recover(dir.path(), &config()),

@@ -7,8 +7,9 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use quota_core::wal::{ScanStopReason, scan};
+use quota_core::recovery::WAL_MAGIC;
 use quota_core::{QuotaEngine, RecoveryError, ResultCode, Slot, StateDump, WAL_FILE_NAME};
+use runtime::wal::{ScanStopReason, scan};
 
 use common::{open_fast, tight_config};
 
@@ -96,7 +97,7 @@ fn every_bit_flip_in_a_complete_frame_is_corruption_at_that_frame() {
     let source = tempfile::tempdir().unwrap();
     let (bytes, ends, _) = build(source.path(), 21);
     let bytes = &bytes[..usize::try_from(ends[21]).unwrap()];
-    assert_eq!(scan(bytes, u32::MAX).frames.len(), 21);
+    assert_eq!(scan(bytes, WAL_MAGIC, u32::MAX).frames.len(), 21);
     let dir = tempfile::tempdir().unwrap();
     let wal = dir.path().join(WAL_FILE_NAME);
     for bit in 0..bytes.len() * 8 {

@@ -8,12 +8,13 @@ mod common;
 use std::fs;
 
 use proptest::prelude::*;
+use quota_core::recovery::{CLIENT_COMMAND, INTERNAL_COMMAND, WAL_MAGIC};
 use quota_core::snapshot_file::with_footer;
-use quota_core::wal::{RecordType, encode_frame};
 use quota_core::{
     BucketId, ClientId, ClientRequest, Command, Config, OperationId, QuotaEngine,
     SNAPSHOT_FILE_NAME, Slot, SubmitError, WAL_FILE_NAME,
 };
+use runtime::wal::encode_frame;
 
 use common::open_fast;
 
@@ -83,12 +84,12 @@ proptest! {
     #[test]
     fn arbitrary_wal_payloads_never_panic_recovery(
         payloads in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..90), 1..6),
-        record_type in prop_oneof![Just(RecordType::ClientCommand), Just(RecordType::InternalCommand)],
+        record_type in prop_oneof![Just(CLIENT_COMMAND), Just(INTERNAL_COMMAND)],
     ) {
         let dir = tempfile::tempdir().unwrap();
         let mut wal = Vec::new();
         for (lsn, payload) in (1_u64..).zip(&payloads) {
-            encode_frame(&mut wal, lsn, lsn, record_type, payload);
+            encode_frame(&mut wal, WAL_MAGIC, lsn, lsn, record_type, payload);
         }
         fs::write(dir.path().join(WAL_FILE_NAME), &wal).unwrap();
         if let Ok(engine) = QuotaEngine::open(dir.path(), config()) {

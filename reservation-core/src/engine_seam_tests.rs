@@ -109,7 +109,7 @@ fn untimed_internal_writes_exactly_one_frame_and_leaves_other_expiries_due() {
     );
     let frames = frames_of(&engine);
     assert_eq!(frames.len(), 4, "exactly one frame: no tick before it");
-    assert_eq!(frames[3], (4, 6, RecordType::InternalCommand));
+    assert_eq!(frames[3], (4, 6, INTERNAL_COMMAND));
     assert_eq!(engine.get_hold(HoldId(3)).unwrap().state, HoldState::Held);
     assert_eq!(engine.state().expiry_index(), [(Slot(5), HoldId(3))]);
     // A slot below the last frame's is refused before the WAL.

@@ -4,8 +4,8 @@ use crate::ids::{ClientId, OperationId};
 use crate::result::ResultCode;
 use crate::snapshot_file::{FOOTER_LEN, SnapshotFileError};
 use crate::state_machine::HoldState;
-use crate::wal::{ScanStopReason, scan};
 use crate::wal_file::{FaultyFileOps, FileOp};
+use runtime::wal::{RecordType, ScanStopReason, scan};
 use std::fs;
 
 fn config() -> Config {
@@ -38,7 +38,7 @@ fn place(hold: u128, quantity: u64, ttl: u64) -> Command {
 
 fn frames_of(engine: &ReservationEngine) -> Vec<(u64, u64, RecordType)> {
     let bytes = fs::read(engine.wal_path()).unwrap();
-    scan(&bytes, u32::MAX)
+    scan(&bytes, WAL_MAGIC, u32::MAX)
         .frames
         .iter()
         .map(|f| (f.lsn, f.request_slot, f.record_type))
@@ -127,7 +127,7 @@ fn tick_writes_due_expiries_in_deadline_then_id_order() {
     let frames = frames_of(&engine);
     assert_eq!(frames.len(), 9);
     for (index, frame) in frames[5..].iter().enumerate() {
-        assert_eq!(*frame, (6 + index as u64, 6, RecordType::InternalCommand));
+        assert_eq!(*frame, (6 + index as u64, 6, INTERNAL_COMMAND));
     }
     assert_eq!(engine.get_pool(PoolId(1)).unwrap().held_capacity, 0);
 }
@@ -151,10 +151,10 @@ fn submit_expires_due_holds_first() {
     assert_eq!(
         types,
         vec![
-            RecordType::ClientCommand,
-            RecordType::ClientCommand,
-            RecordType::InternalCommand,
-            RecordType::ClientCommand
+            CLIENT_COMMAND,
+            CLIENT_COMMAND,
+            INTERNAL_COMMAND,
+            CLIENT_COMMAND
         ]
     );
 }
@@ -220,7 +220,7 @@ fn checkpoint_rewrites_the_wal_as_one_marker() {
     engine.submit(&request(1, pool(1, 10)), Slot(0)).unwrap();
     engine.submit(&request(2, place(1, 3, 5)), Slot(1)).unwrap();
     assert_eq!(engine.checkpoint().unwrap(), Lsn(2));
-    assert_eq!(frames_of(&engine), vec![(2, 1, RecordType::SnapshotMarker)]);
+    assert_eq!(frames_of(&engine), vec![(2, 1, SNAPSHOT_MARKER)]);
     engine.submit(&request(3, place(2, 3, 5)), Slot(2)).unwrap();
     let dump = engine.dump();
     drop(engine);

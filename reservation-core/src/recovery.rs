@@ -18,8 +18,19 @@ use crate::ids::{Lsn, Slot};
 use crate::snapshot::{SnapshotError, decode_snapshot};
 use crate::snapshot_file::{SnapshotFileError, read_snapshot_file};
 use crate::state_machine::StateMachine;
-use crate::wal::{CorruptionReason, Frame, RecordType, ScanStopReason, frames};
 use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+use runtime::wal::{CorruptionReason, Frame, Magic, RecordType, ScanStopReason, frames};
+
+/// The magic that opens every frame of this engine's WAL: `b"RSDB"` (the runtime frames the
+/// bytes; the engine names them).
+pub const WAL_MAGIC: Magic = Magic::new(*b"RSDB");
+/// The record type of a client command's frame (its payload is an encoded client request).
+pub const CLIENT_COMMAND: RecordType = RecordType::External;
+/// The record type of an internal command's frame (its payload is an encoded internal command).
+pub const INTERNAL_COMMAND: RecordType = RecordType::Internal;
+/// The record type of the snapshot marker a checkpoint writes (empty payload; its lsn and slot
+/// are the snapshot's).
+pub const SNAPSHOT_MARKER: RecordType = RecordType::Marker;
 
 /// The WAL's file name inside a database directory.
 pub const WAL_FILE_NAME: &str = "reservation.wal";
@@ -192,7 +203,7 @@ pub fn recover_with_ops(
     let bytes = wal.read_all().map_err(RecoveryError::Wal)?;
     // Corruption fails closed whatever the frames before it hold: say so before replaying. Both
     // passes read frames as they go; nothing is collected.
-    let (stop, valid_len) = frames(&bytes, config.max_wal_payload_bytes).finish();
+    let (stop, valid_len) = frames(&bytes, WAL_MAGIC, config.max_wal_payload_bytes).finish();
     if let ScanStopReason::Corruption { offset, reason } = stop {
         return Err(RecoveryError::Corruption { offset, reason });
     }
@@ -202,7 +213,7 @@ pub fn recover_with_ops(
         previous: None,
         replayed: 0,
     };
-    for (index, frame) in frames(&bytes, config.max_wal_payload_bytes).enumerate() {
+    for (index, frame) in frames(&bytes, WAL_MAGIC, config.max_wal_payload_bytes).enumerate() {
         replay.frame(index, &frame)?;
     }
     let frames_replayed = replay.replayed;
@@ -292,7 +303,7 @@ impl Replay<'_> {
     fn frame(&mut self, index: usize, frame: &Frame<'_>) -> Result<(), RecoveryError> {
         self.check_order(frame)?;
         self.previous = Some((Lsn(frame.lsn), Slot(frame.request_slot)));
-        if frame.record_type == RecordType::SnapshotMarker {
+        if frame.record_type == SNAPSHOT_MARKER {
             return self.marker(index, frame);
         }
         let (offset, lsn, slot) = (frame.offset, Lsn(frame.lsn), Slot(frame.request_slot));
@@ -321,7 +332,7 @@ impl Replay<'_> {
             request_slot: slot,
         };
         let decode_error = |error| RecoveryError::Decode { offset, error };
-        if frame.record_type == RecordType::ClientCommand {
+        if frame.record_type == CLIENT_COMMAND {
             let request = decode_request(frame.payload).map_err(decode_error)?;
             self.state.apply_client(ctx, &request);
         } else {

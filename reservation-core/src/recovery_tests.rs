@@ -4,7 +4,7 @@ use crate::engine::ReservationEngine;
 use crate::ids::{ClientId, HoldId, OperationId, PoolId};
 use crate::result::ResultCode;
 use crate::state_machine::{HoldState, StateDump};
-use crate::wal::{encode_frame, scan};
+use runtime::wal::{encode_frame, scan};
 use std::fs;
 use std::io;
 use std::path::PathBuf;
@@ -87,9 +87,13 @@ fn build_wal(frames: usize) -> Vec<u8> {
     // A fresh seed per round: repeating operation ids would be answered from the table
     // without writing anything.
     let mut seed = 3;
-    while scan(&fs::read(wal_path(dir.path())).unwrap(), u32::MAX)
-        .frames
-        .len()
+    while scan(
+        &fs::read(wal_path(dir.path())).unwrap(),
+        WAL_MAGIC,
+        u32::MAX,
+    )
+    .frames
+    .len()
         < frames
     {
         drive(&mut engine, 5, seed);
@@ -100,7 +104,7 @@ fn build_wal(frames: usize) -> Vec<u8> {
 
 /// The state after replaying each prefix of the WAL's frames (index k = first k frames).
 fn prefix_dumps(bytes: &[u8]) -> (Vec<u64>, Vec<StateDump>) {
-    let scanned = scan(bytes, u32::MAX);
+    let scanned = scan(bytes, WAL_MAGIC, u32::MAX);
     let mut state = StateMachine::new(config());
     let mut dumps = vec![state.dump()];
     let mut ends = vec![0];
@@ -109,7 +113,7 @@ fn prefix_dumps(bytes: &[u8]) -> (Vec<u64>, Vec<StateDump>) {
             lsn: Lsn(frame.lsn),
             request_slot: Slot(frame.request_slot),
         };
-        if frame.record_type == RecordType::ClientCommand {
+        if frame.record_type == CLIENT_COMMAND {
             state.apply_client(ctx, &decode_request(frame.payload).unwrap());
         } else {
             state.apply_internal(ctx, &decode_internal(frame.payload).unwrap());
@@ -183,7 +187,7 @@ type FrameSpec = (u64, u64, RecordType, Vec<u8>);
 fn frame_bytes(frames: &[FrameSpec]) -> Vec<u8> {
     let mut bytes = Vec::new();
     for (lsn, slot, record_type, payload) in frames {
-        encode_frame(&mut bytes, *lsn, *slot, *record_type, payload);
+        encode_frame(&mut bytes, WAL_MAGIC, *lsn, *slot, *record_type, payload);
     }
     bytes
 }
@@ -212,7 +216,7 @@ fn recover_bytes(bytes: &[u8]) -> (Result<Recovered, RecoveryError>, Vec<u8>, te
 
 #[test]
 fn ordering_errors_fail_closed_and_leave_the_file() {
-    use RecordType::ClientCommand as C;
+    const C: RecordType = CLIENT_COMMAND;
     let cases: Vec<(Vec<FrameSpec>, RecoveryError)> = vec![
         (
             vec![(1, 5, C, create_payload(1)), (1, 5, C, create_payload(2))],
@@ -250,14 +254,14 @@ fn ordering_errors_fail_closed_and_leave_the_file() {
             },
         ),
         (
-            vec![(1, 5, RecordType::InternalCommand, create_payload(2))],
+            vec![(1, 5, INTERNAL_COMMAND, create_payload(2))],
             RecoveryError::Decode {
                 offset: 0,
                 error: DecodeError::UnknownInternalTag { found: 2 },
             },
         ),
         (
-            vec![(0, 0, RecordType::SnapshotMarker, vec![])],
+            vec![(0, 0, SNAPSHOT_MARKER, vec![])],
             RecoveryError::MarkerWithoutSnapshot {
                 offset: 0,
                 marker_lsn: Lsn(0),
@@ -266,7 +270,7 @@ fn ordering_errors_fail_closed_and_leave_the_file() {
         (
             vec![
                 (1, 5, C, create_payload(1)),
-                (2, 5, RecordType::SnapshotMarker, vec![]),
+                (2, 5, SNAPSHOT_MARKER, vec![]),
             ],
             RecoveryError::UnexpectedMarker {
                 offset: 93,
@@ -298,7 +302,7 @@ fn marker_must_match_the_snapshot() {
     drop(recovered);
     let slot = dump.last_request_slot.get();
     let marker = |marker_lsn: u64, marker_slot: u64| {
-        let bytes = frame_bytes(&[(marker_lsn, marker_slot, RecordType::SnapshotMarker, vec![])]);
+        let bytes = frame_bytes(&[(marker_lsn, marker_slot, SNAPSHOT_MARKER, vec![])]);
         fs::write(wal_path(dir.path()), &bytes).unwrap();
         recover(dir.path(), &config()).map(|recovered| recovered.state.dump())
     };
@@ -318,7 +322,7 @@ fn marker_must_match_the_snapshot() {
         marker(lsn.get() - 1, slot + 1),
         Err(mismatch(lsn.get() - 1))
     );
-    let payload = frame_bytes(&[(lsn.get(), slot, RecordType::SnapshotMarker, vec![0])]);
+    let payload = frame_bytes(&[(lsn.get(), slot, SNAPSHOT_MARKER, vec![0])]);
     fs::write(wal_path(dir.path()), &payload).unwrap();
     assert!(matches!(
         recover(dir.path(), &config()),

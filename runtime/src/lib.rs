@@ -10,3 +10,4 @@
 #![deny(missing_docs)]
 
 pub mod retire_queue;
+pub mod wal;

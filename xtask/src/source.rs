@@ -105,24 +105,29 @@ pub fn discover(
                 root: index,
                 path: path.to_path_buf(),
                 display: display_path(path, repo_root, cwd),
-                module: module_name(path),
+                module: module_name(path.strip_prefix(&root.path).unwrap_or(path)),
             });
         }
     }
     Ok(files)
 }
 
+/// The module a file belongs to (`path` relative to its root): its stem (`wal.rs` is `wal`), or, for a file in a module
+/// folder under `src/` (`src/wal/mod.rs`, `src/wal/read.rs`), the folder's name, so that a module
+/// split by aspect into a folder is still one module for the module map and the contract.
 fn module_name(path: &Path) -> String {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if stem == "mod"
-        && let Some(parent) = path.parent().and_then(Path::file_name)
-    {
-        return parent.to_string_lossy().into_owned();
+    let components: Vec<&std::ffi::OsStr> = path.iter().collect();
+    let folder = components
+        .iter()
+        .rposition(|c| *c == "src")
+        .filter(|src| src + 2 < components.len())
+        .map(|src| components[src + 1]);
+    if let Some(folder) = folder {
+        return folder.to_string_lossy().into_owned();
     }
-    stem
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// True for `#[test]`, `#[cfg(test)]` and `#[cfg(all(test, ..))]`-style attributes.

@@ -32,6 +32,7 @@ fn files_are_found_sorted_parsed_and_test_files_marked() {
     std::fs::write(root.join("src/lib_tests.rs"), "fn t() {}\n").unwrap();
     std::fs::write(root.join("src/wal_tests.rs"), "fn w() {}\n").unwrap();
     std::fs::write(root.join("src/wal/mod.rs"), "fn a() {}\n").unwrap();
+    std::fs::write(root.join("src/wal/read.rs"), "fn r() {}\n").unwrap();
     std::fs::write(root.join("src/broken.rs"), "fn a() {\n  let = ;\n}\n").unwrap();
     std::fs::write(root.join("tests/it.rs"), "fn b() {}\n").unwrap();
     std::fs::write(root.join("target/junk.rs"), "fn c() {}\n").unwrap();
@@ -45,15 +46,29 @@ fn files_are_found_sorted_parsed_and_test_files_marked() {
             "crate-a/src/lib.rs",
             "crate-a/src/lib_tests.rs",
             "crate-a/src/wal/mod.rs",
+            "crate-a/src/wal/read.rs",
             "crate-a/src/wal_tests.rs",
             "crate-a/tests/it.rs"
         ]
     );
-    assert_eq!(files[3].module, "wal");
+    let modules: Vec<&str> = files.iter().map(|f| f.module.as_str()).collect();
+    assert_eq!(
+        modules,
+        [
+            "broken",
+            "lib",
+            "lib_tests",
+            "wal",
+            "wal",
+            "wal_tests",
+            "it"
+        ],
+        "a file in a module folder under src/ belongs to that module"
+    );
     let analyzed = analyze(files, &roots, 2, |_, _, syntax| syntax.items.len()).unwrap();
     let broken = analyzed[0].result.as_ref().unwrap_err();
     assert_eq!((broken.line, broken.column), (2, 7));
     let tests: Vec<bool> = analyzed.iter().map(|a| a.test_file).collect();
-    assert_eq!(tests, [false, false, true, false, true, true]);
+    assert_eq!(tests, [false, false, true, false, false, true, true]);
     assert_eq!(*analyzed[1].result.as_ref().unwrap(), 3);
 }

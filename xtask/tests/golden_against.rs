@@ -79,11 +79,11 @@ fn a_changed_wal_magic_byte_fails_golden_against_with_a_diff_and_head_passes() {
     git(repo, &["add", "--all"]);
     git(repo, &["commit", "--quiet", "-m", "copy"]);
 
-    let wal = repo.join("allocdb-core/src/wal.rs");
-    let text = std::fs::read_to_string(&wal).unwrap();
-    let magic = "from_le_bytes(*b\"ALDB\")";
+    let recovery = repo.join("allocdb-core/src/recovery.rs");
+    let text = std::fs::read_to_string(&recovery).unwrap();
+    let magic = "Magic::new(*b\"ALDB\")";
     assert_eq!(text.matches(magic).count(), 1, "the magic is defined once");
-    std::fs::write(&wal, text.replace(magic, "from_le_bytes(*b\"ALDC\")")).unwrap();
+    std::fs::write(&recovery, text.replace(magic, "Magic::new(*b\"ALDC\")")).unwrap();
     git(repo, &["commit", "--quiet", "-am", "change one magic byte"]);
 
     let changed = golden_against(repo, "HEAD~1");

@@ -161,9 +161,16 @@ macro_rules! common_methods {
         }
 
         fn encode_frame(out: &mut Vec<u8>, lsn: u64, request: &Self::Request) {
-            let start = $krate::wal::begin_frame(out);
+            let start = runtime::wal::begin_frame(out);
             $krate::command_codec::encode_request(request, out);
-            $krate::wal::finish_frame(out, start, lsn, lsn, $krate::wal::RecordType::ClientCommand);
+            runtime::wal::finish_frame(
+                out,
+                start,
+                $krate::recovery::WAL_MAGIC,
+                lsn,
+                lsn,
+                $krate::recovery::CLIENT_COMMAND,
+            );
         }
 
         fn wal_file_name() -> &'static str {
@@ -176,17 +183,21 @@ macro_rules! common_methods {
 
         fn scan(bytes: &[u8], max_payload_bytes: u32) -> (usize, bool) {
             // What recovery calls: the frame iterator, which collects nothing.
-            let mut frames = $krate::wal::frames(bytes, max_payload_bytes);
+            let mut frames =
+                runtime::wal::frames(bytes, $krate::recovery::WAL_MAGIC, max_payload_bytes);
             let count = frames.by_ref().count();
             let (stop, _) = frames.finish();
-            (count, stop == $krate::wal::ScanStopReason::CleanEof)
+            (count, stop == runtime::wal::ScanStopReason::CleanEof)
         }
 
         fn read_frames(bytes: &[u8], max_payload_bytes: u32) -> usize {
             let (mut offset, mut frames) = (0, 0);
-            while let $krate::wal::FrameRead::Frame(frame) =
-                $krate::wal::read_frame(bytes, offset, max_payload_bytes)
-            {
+            while let runtime::wal::FrameRead::Frame(frame) = runtime::wal::read_frame(
+                bytes,
+                offset,
+                $krate::recovery::WAL_MAGIC,
+                max_payload_bytes,
+            ) {
                 offset += frame.encoded_len();
                 frames += 1;
             }

@@ -73,7 +73,7 @@ macro_rules! scenario_config {
 pub(crate) use scenario_config;
 
 /// The driver struct of an engine and its `engine()` accessor. The three engines mirror one
-/// another's handle API (`open`, `dump`, `checkpoint`, `recovery_report`, `wal::scan`, ...), so
+/// another's handle API (`open`, `dump`, `checkpoint`, `recovery_report`, `WAL_MAGIC`, ...), so
 /// the durable half of every driver is written once, here, and expanded per engine crate.
 macro_rules! driver_struct {
     ($driver:ident, $engine:ty, $name:literal) => {
@@ -165,14 +165,18 @@ macro_rules! durable_methods {
         }
 
         fn wal_listing(&self, bytes: &[u8]) -> crate::runner::WalListing {
-            use $krate::wal::{HEADER_LEN, RecordType, scan};
-            let scanned = scan(bytes, self.config.max_wal_payload_bytes);
+            use runtime::wal::{HEADER_LEN, RecordType, scan};
+            let scanned = scan(
+                bytes,
+                $krate::recovery::WAL_MAGIC,
+                self.config.max_wal_payload_bytes,
+            );
             let frames = scanned
                 .frames
                 .iter()
                 .map(|f| crate::runner::Frame {
                     lsn: f.lsn,
-                    internal: (f.record_type == RecordType::InternalCommand)
+                    internal: (f.record_type == $krate::recovery::INTERNAL_COMMAND)
                         .then(|| internal_text(f.payload)),
                 })
                 .collect();
@@ -181,9 +185,9 @@ macro_rules! durable_methods {
                 .iter()
                 .map(|f| {
                     let kind = match f.record_type {
-                        RecordType::ClientCommand => "client",
-                        RecordType::InternalCommand => "internal",
-                        RecordType::SnapshotMarker => "marker",
+                        RecordType::External => "client",
+                        RecordType::Internal => "internal",
+                        RecordType::Marker => "marker",
                     };
                     let start = usize::try_from(f.offset).expect("a scanned offset fits in memory");
                     let header = &bytes[start..start + HEADER_LEN];

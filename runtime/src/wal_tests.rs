@@ -2,6 +2,9 @@
 use super::*;
 use proptest::prelude::*;
 
+/// A magic no engine uses: the codec takes whatever the caller passes.
+const MAGIC: Magic = Magic::new(*b"TEST");
+
 const MAX: u32 = 1024;
 
 fn log_of(count: u64) -> Vec<u8> {
@@ -9,17 +12,17 @@ fn log_of(count: u64) -> Vec<u8> {
     for lsn in 1..=count {
         let payload: Vec<u8> = (0..lsn % 7).map(|i| ((i * 31 + lsn) % 256) as u8).collect();
         let record_type = if lsn % 3 == 0 {
-            RecordType::InternalCommand
+            RecordType::Internal
         } else {
-            RecordType::ClientCommand
+            RecordType::External
         };
-        encode_frame(&mut buf, lsn, lsn * 2, record_type, &payload);
+        encode_frame(&mut buf, MAGIC, lsn, lsn * 2, record_type, &payload);
     }
     buf
 }
 
 fn frame_starts(bytes: &[u8]) -> Vec<u64> {
-    scan(bytes, MAX)
+    scan(bytes, MAGIC, MAX)
         .frames
         .iter()
         .map(|frame| frame.offset)
@@ -31,13 +34,14 @@ fn encoded_frame_has_the_documented_layout() {
     let mut buf = Vec::new();
     encode_frame(
         &mut buf,
+        MAGIC,
         0x0102,
         0x0304,
-        RecordType::InternalCommand,
+        RecordType::Internal,
         b"xyz",
     );
     assert_eq!(buf.len(), HEADER_LEN + 3);
-    assert_eq!(&buf[0..4], b"RSDB");
+    assert_eq!(&buf[0..4], b"TEST");
     assert_eq!(&buf[4..6], &[1, 0]);
     assert_eq!(&buf[6..14], &0x0102_u64.to_le_bytes());
     assert_eq!(&buf[14..22], &0x0304_u64.to_le_bytes());
@@ -51,12 +55,12 @@ fn encoded_frame_has_the_documented_layout() {
 #[test]
 fn frames_round_trip_through_scan() {
     let mut buf = Vec::new();
-    encode_frame(&mut buf, 1, 10, RecordType::ClientCommand, b"hello");
-    encode_frame(&mut buf, 2, 10, RecordType::SnapshotMarker, b"");
+    encode_frame(&mut buf, MAGIC, 1, 10, RecordType::External, b"hello");
+    encode_frame(&mut buf, MAGIC, 2, 10, RecordType::Marker, b"");
     let start = begin_frame(&mut buf);
     buf.extend_from_slice(b"in place");
-    finish_frame(&mut buf, start, 3, 11, RecordType::InternalCommand);
-    let scan = scan(&buf, MAX);
+    finish_frame(&mut buf, start, MAGIC, 3, 11, RecordType::Internal);
+    let scan = scan(&buf, MAGIC, MAX);
     assert_eq!(scan.stop, ScanStopReason::CleanEof);
     assert_eq!(scan.valid_len, buf.len() as u64);
     let got: Vec<(u64, u64, RecordType, &[u8])> = scan
@@ -74,9 +78,9 @@ fn frames_round_trip_through_scan() {
     assert_eq!(
         got,
         vec![
-            (1, 10, RecordType::ClientCommand, &b"hello"[..]),
-            (2, 10, RecordType::SnapshotMarker, &b""[..]),
-            (3, 11, RecordType::InternalCommand, &b"in place"[..]),
+            (1, 10, RecordType::External, &b"hello"[..]),
+            (2, 10, RecordType::Marker, &b""[..]),
+            (3, 11, RecordType::Internal, &b"in place"[..]),
         ]
     );
     assert_eq!(scan.frames[1].offset, (HEADER_LEN + 5) as u64);
@@ -84,9 +88,9 @@ fn frames_round_trip_through_scan() {
 
 #[test]
 fn empty_buffer_is_clean_eof() {
-    assert_eq!(scan(&[], MAX).stop, ScanStopReason::CleanEof);
+    assert_eq!(scan(&[], MAGIC, MAX).stop, ScanStopReason::CleanEof);
     assert_eq!(
-        read_frame(&[], 5, MAX),
+        read_frame(&[], 5, MAGIC, MAX),
         FrameRead::Stop(ScanStopReason::TornTail { offset: 5 })
     );
 }
@@ -96,7 +100,7 @@ fn every_cut_is_a_torn_tail_at_the_last_frame_boundary() {
     let log = log_of(12);
     let starts = frame_starts(&log);
     for cut in 0..log.len() {
-        let scan = scan(&log[..cut], MAX);
+        let scan = scan(&log[..cut], MAGIC, MAX);
         let boundary = starts
             .iter()
             .copied()
@@ -124,15 +128,15 @@ fn every_cut_is_a_torn_tail_at_the_last_frame_boundary() {
 fn the_frame_iterator_agrees_with_scan_at_every_cut_and_on_corruption() {
     let mut log = log_of(12);
     for cut in 0..=log.len() {
-        let scanned = scan(&log[..cut], MAX);
-        let mut iter = frames(&log[..cut], MAX);
+        let scanned = scan(&log[..cut], MAGIC, MAX);
+        let mut iter = frames(&log[..cut], MAGIC, MAX);
         assert_eq!(iter.stop(), None, "nothing is known before the first read");
         let streamed: Vec<Frame<'_>> = iter.by_ref().collect();
         assert_eq!(streamed, scanned.frames, "cut {cut}");
         assert_eq!(iter.stop(), Some(scanned.stop), "cut {cut}");
         assert_eq!(iter.valid_len(), scanned.valid_len, "cut {cut}");
         assert_eq!(iter.next(), None, "an exhausted iterator stays exhausted");
-        let (stop, valid_len) = frames(&log[..cut], MAX).finish();
+        let (stop, valid_len) = frames(&log[..cut], MAGIC, MAX).finish();
         assert_eq!(
             (stop, valid_len),
             (scanned.stop, scanned.valid_len),
@@ -141,7 +145,7 @@ fn the_frame_iterator_agrees_with_scan_at_every_cut_and_on_corruption() {
     }
     let second = usize::try_from(frame_starts(&log)[1]).unwrap();
     log[second + 30] ^= 1;
-    let mut iter = frames(&log, MAX);
+    let mut iter = frames(&log, MAGIC, MAX);
     assert_eq!(iter.by_ref().count(), 1);
     assert!(matches!(
         iter.stop(),
@@ -163,7 +167,7 @@ fn every_single_bit_flip_is_corruption_of_the_hit_frame() {
             .filter(|start| *start <= (bit / 8) as u64)
             .max()
             .unwrap();
-        let scan = scan(&bytes, MAX);
+        let scan = scan(&bytes, MAGIC, MAX);
         assert!(
             matches!(scan.stop, ScanStopReason::Corruption { offset, .. } if offset == hit),
             "bit {bit}: {:?}",
@@ -174,9 +178,9 @@ fn every_single_bit_flip_is_corruption_of_the_hit_frame() {
 }
 
 /// Builds a frame whose header fields are set by hand, with a valid header checksum.
-fn forged(magic: u32, version: u16, record_type: u8, len: u32, payload: &[u8]) -> Vec<u8> {
+fn forged(magic: Magic, version: u16, record_type: u8, len: u32, payload: &[u8]) -> Vec<u8> {
     let mut buf = vec![0; HEADER_LEN];
-    buf[MAGIC_OFFSET..4].copy_from_slice(&magic.to_le_bytes());
+    buf[MAGIC_OFFSET..4].copy_from_slice(&magic.get().to_le_bytes());
     buf[VERSION_OFFSET..6].copy_from_slice(&version.to_le_bytes());
     buf[RECORD_TYPE_OFFSET] = record_type;
     buf[PAYLOAD_LEN_OFFSET..27].copy_from_slice(&len.to_le_bytes());
@@ -188,14 +192,14 @@ fn forged(magic: u32, version: u16, record_type: u8, len: u32, payload: &[u8]) -
 }
 
 fn stop_of(bytes: &[u8]) -> ScanStopReason {
-    scan(bytes, MAX).stop
+    scan(bytes, MAGIC, MAX).stop
 }
 
 #[test]
 fn each_corruption_reason_is_reported() {
     let bad = |reason| ScanStopReason::Corruption { offset: 0, reason };
     assert_eq!(
-        stop_of(&forged(7, 1, 1, 0, b"")),
+        stop_of(&forged(Magic::new(7_u32.to_le_bytes()), 1, 1, 0, b"")),
         bad(CorruptionReason::BadMagic { found: 7 })
     );
     assert_eq!(
@@ -244,7 +248,7 @@ fn verified_header_with_missing_payload_is_torn() {
     );
     let max_len = forged(MAGIC, 1, 1, u32::MAX, b"");
     assert_eq!(
-        scan(&max_len, u32::MAX).stop,
+        scan(&max_len, MAGIC, u32::MAX).stop,
         ScanStopReason::TornTail { offset: 0 }
     );
 }
@@ -253,8 +257,8 @@ fn verified_header_with_missing_payload_is_torn() {
 fn corruption_after_valid_frames_keeps_the_prefix() {
     let mut log = log_of(3);
     let len = log.len() as u64;
-    log.extend_from_slice(&forged(1, 1, 1, 0, b""));
-    let scan = scan(&log, MAX);
+    log.extend_from_slice(&forged(Magic::new(1_u32.to_le_bytes()), 1, 1, 0, b""));
+    let scan = scan(&log, MAGIC, MAX);
     assert_eq!(scan.frames.len(), 3);
     assert!(matches!(scan.stop, ScanStopReason::Corruption { offset, .. } if offset == len));
 }
@@ -262,9 +266,9 @@ fn corruption_after_valid_frames_keeps_the_prefix() {
 #[test]
 fn record_type_bytes_round_trip() {
     for record_type in [
-        RecordType::ClientCommand,
-        RecordType::InternalCommand,
-        RecordType::SnapshotMarker,
+        RecordType::External,
+        RecordType::Internal,
+        RecordType::Marker,
     ] {
         assert_eq!(
             RecordType::from_byte(record_type.to_byte()),
@@ -310,7 +314,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
     fn scanning_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let scan = scan(&bytes, MAX);
+        let scan = scan(&bytes, MAGIC, MAX);
         prop_assert!(scan.valid_len <= bytes.len() as u64);
         prop_assert!(scan.frames.len() <= bytes.len() / HEADER_LEN);
     }
@@ -322,8 +326,33 @@ proptest! {
         let mut log = log_of(4);
         let len = log.len() as u64;
         log.extend_from_slice(&tail);
-        let scan = scan(&log, MAX);
+        let scan = scan(&log, MAGIC, MAX);
         prop_assert!(scan.frames.len() >= 4);
         prop_assert!(scan.valid_len >= len);
     }
+}
+
+#[test]
+fn a_frame_under_another_magic_is_bad_magic() {
+    // Two engines' logs never read as each other's: the reader's magic decides.
+    let mut buf = Vec::new();
+    let other = Magic::new(*b"OTHR");
+    encode_frame(&mut buf, other, 1, 1, RecordType::External, b"p");
+    assert_eq!(&buf[..4], b"OTHR");
+    assert_eq!(scan(&buf, other, MAX).frames.len(), 1);
+    assert_eq!(
+        stop_of(&buf),
+        ScanStopReason::Corruption {
+            offset: 0,
+            reason: CorruptionReason::BadMagic {
+                found: u32::from_le_bytes(*b"OTHR")
+            }
+        }
+    );
+}
+
+#[test]
+fn magic_is_the_little_endian_u32_of_its_bytes() {
+    assert_eq!(MAGIC.get(), u32::from_le_bytes(*b"TEST"));
+    assert_ne!(Magic::new(*b"ABCD"), Magic::new(*b"DCBA"));
 }

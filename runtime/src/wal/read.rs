@@ -1,0 +1,236 @@
+//! Reading frames: one at a time ([`read_frame`]), as a borrowing iterator ([`frames`]) or
+//! collected ([`scan`]), and why reading stopped ([`ScanStopReason`]). Never panics on any
+//! input; only [`scan`] allocates (its frame list).
+
+use std::fmt;
+
+use super::{
+    CorruptionReason, Frame, HEADER_CRC_OFFSET, HEADER_LEN, LSN_OFFSET, MAGIC_OFFSET, Magic,
+    PAYLOAD_CRC_OFFSET, PAYLOAD_LEN_OFFSET, RECORD_TYPE_OFFSET, REQUEST_SLOT_OFFSET, RecordType,
+    VERSION, VERSION_OFFSET,
+};
+
+/// Why a scan stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanStopReason {
+    /// Every byte belonged to a valid frame.
+    CleanEof,
+    /// An incomplete frame starts at `offset` (a crash during the last append).
+    TornTail {
+        /// Where the incomplete frame starts (the length of the valid prefix).
+        offset: u64,
+    },
+    /// The complete frame at `offset` is invalid.
+    Corruption {
+        /// Where the invalid frame starts.
+        offset: u64,
+        /// The first check it failed.
+        reason: CorruptionReason,
+    },
+}
+
+impl fmt::Display for ScanStopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::CleanEof => write!(f, "clean end of log"),
+            Self::TornTail { offset } => write!(f, "torn tail at offset {offset}"),
+            Self::Corruption { offset, reason } => {
+                write!(f, "corruption at offset {offset}: {reason}")
+            }
+        }
+    }
+}
+
+/// The result of scanning a buffer: the valid frames before the stop, and the stop reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scan<'a> {
+    /// The valid frames, in file order.
+    pub frames: Vec<Frame<'a>>,
+    /// Why the scan stopped.
+    pub stop: ScanStopReason,
+    /// Length of the prefix made of whole valid frames (where a torn tail is cut).
+    pub valid_len: u64,
+}
+
+/// Outcome of reading one frame at an offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameRead<'a> {
+    /// A valid frame starts at the offset.
+    Frame(Frame<'a>),
+    /// No valid frame starts there, and this is why.
+    Stop(ScanStopReason),
+}
+
+#[inline]
+fn read_u16(bytes: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([bytes[at], bytes[at + 1]])
+}
+
+#[inline]
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    let mut raw = [0; 4];
+    raw.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(raw)
+}
+
+#[inline]
+fn read_u64(bytes: &[u8], at: usize) -> u64 {
+    let mut raw = [0; 8];
+    raw.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(raw)
+}
+
+/// Reads the frame starting at `offset` in `bytes`. Checks, in order: end of buffer (clean),
+/// fewer than a header's bytes (torn), header checksum, magic, version, record type, payload
+/// length against `max_payload_bytes`, payload running past the end (torn), payload checksum.
+/// Never panics, whatever `bytes` and `offset` are.
+#[must_use]
+#[inline]
+pub fn read_frame(
+    bytes: &[u8],
+    offset: usize,
+    magic: Magic,
+    max_payload_bytes: u32,
+) -> FrameRead<'_> {
+    let at = offset as u64;
+    let corrupt = |reason| FrameRead::Stop(ScanStopReason::Corruption { offset: at, reason });
+    let Some(rest) = bytes.get(offset..) else {
+        return FrameRead::Stop(ScanStopReason::TornTail { offset: at });
+    };
+    if rest.is_empty() {
+        return FrameRead::Stop(ScanStopReason::CleanEof);
+    }
+    if rest.len() < HEADER_LEN {
+        return FrameRead::Stop(ScanStopReason::TornTail { offset: at });
+    }
+    let stored = read_u32(rest, HEADER_CRC_OFFSET);
+    let computed = crc32c::crc32c(&rest[..HEADER_CRC_OFFSET]);
+    if stored != computed {
+        return corrupt(CorruptionReason::HeaderChecksum { stored, computed });
+    }
+    let found = read_u32(rest, MAGIC_OFFSET);
+    if found != magic.get() {
+        return corrupt(CorruptionReason::BadMagic { found });
+    }
+    let version = read_u16(rest, VERSION_OFFSET);
+    if version != VERSION {
+        return corrupt(CorruptionReason::BadVersion { found: version });
+    }
+    let Some(record_type) = RecordType::from_byte(rest[RECORD_TYPE_OFFSET]) else {
+        return corrupt(CorruptionReason::BadRecordType {
+            found: rest[RECORD_TYPE_OFFSET],
+        });
+    };
+    let len = read_u32(rest, PAYLOAD_LEN_OFFSET);
+    if len > max_payload_bytes {
+        return corrupt(CorruptionReason::PayloadTooLarge {
+            len,
+            max: max_payload_bytes,
+        });
+    }
+    let Some(payload) = usize::try_from(len)
+        .ok()
+        .and_then(|len| rest.get(HEADER_LEN..HEADER_LEN.checked_add(len)?))
+    else {
+        return FrameRead::Stop(ScanStopReason::TornTail { offset: at });
+    };
+    let stored = read_u32(rest, PAYLOAD_CRC_OFFSET);
+    let computed = crc32c::crc32c(payload);
+    if stored != computed {
+        return corrupt(CorruptionReason::PayloadChecksum { stored, computed });
+    }
+    FrameRead::Frame(Frame {
+        offset: at,
+        lsn: read_u64(rest, LSN_OFFSET),
+        request_slot: read_u64(rest, REQUEST_SLOT_OFFSET),
+        record_type,
+        payload,
+    })
+}
+
+/// The valid frames of `bytes`, one at a time and borrowed, without collecting them (recovery
+/// replays each as it is read); once the iterator returns `None`, [`Frames::stop`] says why.
+#[derive(Clone, Debug)]
+pub struct Frames<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    magic: Magic,
+    max_payload_bytes: u32,
+    stop: Option<ScanStopReason>,
+}
+
+impl Frames<'_> {
+    /// Why the iteration ended; `None` while frames remain.
+    #[must_use]
+    pub fn stop(&self) -> Option<ScanStopReason> {
+        self.stop
+    }
+
+    /// Length of the prefix of whole valid frames read so far (where a torn tail is cut).
+    #[must_use]
+    pub fn valid_len(&self) -> u64 {
+        self.offset as u64
+    }
+
+    /// Reads to the end (passing over any frames left) and returns why the frames ended and
+    /// the length of the valid prefix.
+    #[must_use]
+    pub fn finish(mut self) -> (ScanStopReason, u64) {
+        loop {
+            match self.stop {
+                Some(stop) => return (stop, self.valid_len()),
+                None => {
+                    self.next();
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = Frame<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Frame<'a>> {
+        if self.stop.is_some() {
+            return None;
+        }
+        match read_frame(self.bytes, self.offset, self.magic, self.max_payload_bytes) {
+            FrameRead::Frame(frame) => {
+                self.offset += frame.encoded_len();
+                Some(frame)
+            }
+            FrameRead::Stop(stop) => {
+                self.stop = Some(stop);
+                None
+            }
+        }
+    }
+}
+
+/// Iterates the valid frames of `bytes` from the start (see [`Frames`]). Never panics and
+/// allocates nothing.
+#[must_use]
+pub fn frames(bytes: &[u8], magic: Magic, max_payload_bytes: u32) -> Frames<'_> {
+    Frames {
+        bytes,
+        offset: 0,
+        magic,
+        max_payload_bytes,
+        stop: None,
+    }
+}
+
+/// Scans `bytes` from the start: every valid frame (borrowed), then the reason the scan
+/// stopped. Never panics and allocates at most one `Frame` per 35 input bytes.
+#[must_use]
+pub fn scan(bytes: &[u8], magic: Magic, max_payload_bytes: u32) -> Scan<'_> {
+    let mut iter = frames(bytes, magic, max_payload_bytes);
+    let frames = iter.by_ref().collect();
+    let (stop, valid_len) = iter.finish();
+    Scan {
+        frames,
+        stop,
+        valid_len,
+    }
+}
