@@ -23,8 +23,9 @@ use crate::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use crate::state_machine::{
     LeaseLookupError, LeaseRecord, ResourceRecord, StateDump, StateMachine,
 };
-use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
+use runtime::wal_file::{FileError, WalFile};
 
 /// Expiries written per group commit inside `tick`.
 const TICK_BATCH: usize = 64;
@@ -94,7 +95,7 @@ impl AllocEngine {
     /// # Errors
     /// Any [`RecoveryError`].
     pub fn open(dir: &Path, config: Config) -> Result<Self, RecoveryError> {
-        Self::open_with_storage(dir, config, Box::new(RealFileOps))
+        Self::open_with_storage(dir, config, Box::new(DiskStorage))
     }
 
     /// Opens the database doing every file write through `ops` (the fault-injection seam).
@@ -104,7 +105,7 @@ impl AllocEngine {
     pub fn open_with_storage(
         dir: &Path,
         config: Config,
-        ops: Box<dyn FileOps>,
+        ops: Box<dyn Storage>,
     ) -> Result<Self, RecoveryError> {
         let recovered = recover_with_ops(dir, &config, ops)?;
         Ok(Self {
@@ -386,7 +387,7 @@ impl AllocEngine {
         }
         let bytes = encode_snapshot(&self.state);
         let path = self.snapshot_path();
-        write_snapshot_file(&path, &bytes, self.wal.ops_mut())
+        write_snapshot_file(&path, &bytes, self.wal.storage_mut())
             .map_err(|SnapshotFileError::Io(error)| SubmitError::Io(error))?;
         let lsn = self.state.last_applied_lsn();
         let slot = self.state.last_request_slot();

@@ -5,8 +5,9 @@ use crate::recovery::tests::drive;
 use crate::result::ResultCode;
 use crate::snapshot::SNAPSHOT_HEADER_LEN;
 use crate::state_machine::LeaseState;
-use crate::wal_file::{FaultyFileOps, FileOp};
+use runtime::testkit::FaultyStorage;
 use runtime::wal::{RecordType, ScanStopReason, scan};
+use runtime::wal_file::FileOp;
 use std::fs;
 
 fn config() -> Config {
@@ -150,7 +151,7 @@ fn batch_matches_one_by_one_with_a_single_sync() {
         .map(|r| single.submit(r, Slot(2)).unwrap())
         .collect();
     let batch_dir = tempfile::tempdir().unwrap();
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut batched =
         AllocEngine::open_with_storage(batch_dir.path(), config(), Box::new(faults.clone()))
             .unwrap();
@@ -172,7 +173,7 @@ fn batch_matches_one_by_one_with_a_single_sync() {
 fn failed_append_or_sync_halts_until_reopen() {
     for fault in 0..3 {
         let dir = tempfile::tempdir().unwrap();
-        let faults = FaultyFileOps::new();
+        let faults = FaultyStorage::new();
         let mut engine =
             AllocEngine::open_with_storage(dir.path(), config(), Box::new(faults.clone())).unwrap();
         engine.submit(&create(1, 1), Slot(0)).unwrap();
@@ -219,7 +220,7 @@ fn failed_append_or_sync_halts_until_reopen() {
 #[test]
 fn failed_batch_write_halts() {
     let dir = tempfile::tempdir().unwrap();
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut engine =
         AllocEngine::open_with_storage(dir.path(), config(), Box::new(faults.clone())).unwrap();
     faults.fail_nth_sync(1);
@@ -256,7 +257,7 @@ fn checkpoint_writes_snapshot_and_marker_and_reopens_identically() {
 #[test]
 fn failed_snapshot_write_keeps_the_handle_usable() {
     let dir = tempfile::tempdir().unwrap();
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut engine =
         AllocEngine::open_with_storage(dir.path(), config(), Box::new(faults.clone())).unwrap();
     engine.submit(&create(1, 1), Slot(0)).unwrap();
@@ -395,7 +396,7 @@ fn errors_display() {
             payload_bytes: 2,
             max: 1,
         },
-        SubmitError::Io(crate::wal_file::FileError {
+        SubmitError::Io(runtime::wal_file::FileError {
             op: FileOp::Write,
             path: "x".into(),
             kind: std::io::ErrorKind::Other,
@@ -408,7 +409,7 @@ fn errors_display() {
 #[test]
 fn a_second_checkpoint_cut_before_the_wal_rewrite_still_opens() {
     let dir = tempfile::tempdir().unwrap();
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut engine =
         AllocEngine::open_with_storage(dir.path(), config(), Box::new(faults.clone())).unwrap();
     engine.submit(&create(1, 1), Slot(1)).unwrap();

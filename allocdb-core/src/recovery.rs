@@ -18,8 +18,9 @@ use crate::ids::{Lsn, Slot};
 use crate::snapshot::{SnapshotError, decode_snapshot};
 use crate::snapshot_file::{SnapshotFileError, read_snapshot_file};
 use crate::state_machine::StateMachine;
-use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{CorruptionReason, Frame, Magic, RecordType, ScanStopReason, frames};
+use runtime::wal_file::{FileError, WalFile};
 
 /// The magic that opens every frame of this engine's WAL: `b"ALDB"` (the runtime frames the
 /// bytes; the engine names them).
@@ -175,7 +176,7 @@ pub struct Recovered {
 /// # Errors
 /// See [`RecoveryError`].
 pub fn recover(dir: &Path, config: &Config) -> Result<Recovered, RecoveryError> {
-    recover_with_ops(dir, config, Box::new(RealFileOps))
+    recover_with_ops(dir, config, Box::new(DiskStorage))
 }
 
 /// Recovers the database in `dir`, doing every later file write through `ops`.
@@ -185,7 +186,7 @@ pub fn recover(dir: &Path, config: &Config) -> Result<Recovered, RecoveryError> 
 pub fn recover_with_ops(
     dir: &Path,
     config: &Config,
-    ops: Box<dyn FileOps>,
+    ops: Box<dyn Storage>,
 ) -> Result<Recovered, RecoveryError> {
     config.validate().map_err(RecoveryError::Config)?;
     let snapshot_path = dir.join(SNAPSHOT_FILE_NAME);

@@ -4,23 +4,11 @@ use crate::engine::AllocEngine;
 use crate::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId};
 use crate::result::ResultCode;
 use crate::state_machine::{LeaseState, StateDump};
+use runtime::testkit::FaultyStorage;
 use runtime::wal::{encode_frame, scan};
 use std::fs;
 use std::io;
 use std::path::PathBuf;
-
-/// Real files, no fsync: keeps thousands of recoveries fast; durability is not under test.
-struct NoSync;
-
-impl FileOps for NoSync {
-    fn sync_data(&mut self, _file: &std::fs::File) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Replaces a file's contents without `O_TRUNC` (which frees every block; on a filesystem
 /// mounted with `discard` that costs milliseconds per call).
@@ -147,7 +135,12 @@ fn every_cut_recovers_exactly_the_whole_frame_prefix() {
     let dir = tempfile::tempdir().unwrap();
     for cut in 0..=bytes.len() {
         rewrite(&wal_path(dir.path()), &bytes[..cut]);
-        let recovered = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap();
+        let recovered = recover_with_ops(
+            dir.path(),
+            &config(),
+            Box::new(FaultyStorage::skipping_syncs()),
+        )
+        .unwrap();
         let whole = ends.iter().rposition(|end| *end <= cut as u64).unwrap();
         assert_eq!(recovered.state.dump(), dumps[whole], "cut {cut}");
         let boundary = ends[whole];
@@ -174,7 +167,12 @@ fn every_bit_flip_is_corruption_at_the_hit_frame_and_leaves_the_file() {
         let mut flipped = bytes.to_vec();
         flipped[bit / 8] ^= 1 << (bit % 8);
         rewrite(&wal_path(dir.path()), &flipped);
-        let error = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap_err();
+        let error = recover_with_ops(
+            dir.path(),
+            &config(),
+            Box::new(FaultyStorage::skipping_syncs()),
+        )
+        .unwrap_err();
         let hit = ends[ends
             .iter()
             .rposition(|end| *end <= (bit / 8) as u64)

@@ -12,7 +12,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::wal_file::{FileError, FileOp, FileOps, replace_file_atomically};
+use runtime::storage::Storage;
+use runtime::wal_file::{FileError, FileOp, replace_file_atomically};
 
 /// A snapshot file could not be read or written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +38,7 @@ impl std::error::Error for SnapshotFileError {}
 pub fn write_snapshot_file(
     path: &Path,
     bytes: &[u8],
-    ops: &mut dyn FileOps,
+    ops: &mut dyn Storage,
 ) -> Result<(), SnapshotFileError> {
     replace_file_atomically(path, bytes, ops).map_err(SnapshotFileError::Io)
 }
@@ -61,7 +62,8 @@ pub fn read_snapshot_file(path: &Path) -> Result<Option<Vec<u8>>, SnapshotFileEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wal_file::{FaultyFileOps, RealFileOps};
+    use runtime::storage::DiskStorage;
+    use runtime::testkit::FaultyStorage;
 
     #[test]
     fn missing_snapshot_reads_as_none() {
@@ -73,8 +75,8 @@ mod tests {
     fn written_bytes_read_back_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, b"first", &mut RealFileOps).unwrap();
-        write_snapshot_file(&path, b"second", &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, b"first", &mut DiskStorage).unwrap();
+        write_snapshot_file(&path, b"second", &mut DiskStorage).unwrap();
         assert_eq!(read_snapshot_file(&path), Ok(Some(b"second".to_vec())));
         assert!(!dir.path().join("snapshot.tmp").exists());
     }
@@ -83,7 +85,7 @@ mod tests {
     fn empty_snapshot_is_kept_as_empty_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, b"", &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, b"", &mut DiskStorage).unwrap();
         assert_eq!(read_snapshot_file(&path), Ok(Some(Vec::new())));
     }
 
@@ -91,7 +93,7 @@ mod tests {
     fn failed_write_keeps_the_previous_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        let mut faults = FaultyFileOps::new();
+        let mut faults = FaultyStorage::new();
         write_snapshot_file(&path, b"good", &mut faults).unwrap();
         faults.fail_nth_write(1);
         let error = write_snapshot_file(&path, b"bad", &mut faults).unwrap_err();

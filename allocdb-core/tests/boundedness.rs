@@ -2,28 +2,11 @@
 //! periodic checkpoints, no table, queue or index has grown its allocation beyond what `open`
 //! reserved, and every table is within its configured capacity.
 
-use std::fs::File;
-use std::io;
-use std::path::Path;
-
 use allocdb_core::{
-    AllocEngine, ClientId, ClientRequest, Command, Config, FileOps, HolderId, LeaseId, OperationId,
+    AllocEngine, ClientId, ClientRequest, Command, Config, HolderId, LeaseId, OperationId,
     ResourceId, ResultCode, Slot,
 };
-
-/// Real files without fsync: durability is not under test, and 1,000 group commits with
-/// fsync would dominate the runtime.
-struct NoSync;
-
-impl FileOps for NoSync {
-    fn sync_data(&mut self, _file: &File) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
-        Ok(())
-    }
-}
+use runtime::testkit::FaultyStorage;
 
 fn config() -> Config {
     Config {
@@ -89,8 +72,12 @@ fn batch(engine: &AllocEngine, op: &mut u64) -> Vec<ClientRequest> {
 #[test]
 fn long_run_never_grows_any_allocation() {
     let dir = tempfile::tempdir().unwrap();
-    let mut engine =
-        AllocEngine::open_with_storage(dir.path(), config(), Box::new(NoSync)).unwrap();
+    let mut engine = AllocEngine::open_with_storage(
+        dir.path(),
+        config(),
+        Box::new(FaultyStorage::skipping_syncs()),
+    )
+    .unwrap();
     let reserved = engine.state().allocations();
     let creates: Vec<ClientRequest> = (0..32)
         .map(|id| {

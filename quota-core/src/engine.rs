@@ -21,8 +21,9 @@ use crate::result::CommandOutcome;
 use crate::snapshot::{encode_snapshot, max_snapshot_file_len};
 use crate::snapshot_file::{FOOTER_LEN, SnapshotFileError, write_snapshot_file};
 use crate::state_machine::{BucketRecord, StateDump, StateMachine};
-use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
+use runtime::wal_file::{FileError, WalFile};
 
 /// Why a write was not performed (or, for `Io`, why its fate is unknown).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +79,7 @@ impl QuotaEngine {
     /// # Errors
     /// Any [`RecoveryError`].
     pub fn open(dir: &Path, config: Config) -> Result<Self, RecoveryError> {
-        Self::open_with_storage(dir, config, Box::new(RealFileOps))
+        Self::open_with_storage(dir, config, Box::new(DiskStorage))
     }
 
     /// Opens the database doing every file write through `ops` (the fault-injection seam).
@@ -88,7 +89,7 @@ impl QuotaEngine {
     pub fn open_with_storage(
         dir: &Path,
         config: Config,
-        ops: Box<dyn FileOps>,
+        ops: Box<dyn Storage>,
     ) -> Result<Self, RecoveryError> {
         let recovered = recover_with_ops(dir, &config, ops)?;
         Ok(Self {
@@ -274,10 +275,12 @@ impl QuotaEngine {
             "a snapshot must fit max_snapshot_bytes (Config::validate checks full tables)"
         );
         let path = self.snapshot_path();
-        write_snapshot_file(&path, &bytes, self.wal.ops_mut()).map_err(|error| match error {
-            SnapshotFileError::Io(error) => SubmitError::Io(error),
-            other => SubmitError::SnapshotFile(other),
-        })?;
+        write_snapshot_file(&path, &bytes, self.wal.storage_mut()).map_err(
+            |error| match error {
+                SnapshotFileError::Io(error) => SubmitError::Io(error),
+                other => SubmitError::SnapshotFile(other),
+            },
+        )?;
         let lsn = self.state.last_applied_lsn();
         let slot = self.state.last_request_slot();
         self.frames.clear();

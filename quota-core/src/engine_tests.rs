@@ -3,8 +3,9 @@ use crate::command::Command;
 use crate::ids::{ClientId, OperationId};
 use crate::result::ResultCode;
 use crate::snapshot_file::with_footer;
-use crate::wal_file::{FaultyFileOps, FileOp};
+use runtime::testkit::FaultyStorage;
 use runtime::wal::{encode_frame, scan};
+use runtime::wal_file::FileOp;
 use std::fs;
 
 fn config() -> Config {
@@ -45,8 +46,8 @@ fn wal_len(engine: &QuotaEngine) -> u64 {
     fs::metadata(engine.wal_path()).unwrap().len()
 }
 
-fn faulty(dir: &Path) -> (QuotaEngine, FaultyFileOps) {
-    let faults = FaultyFileOps::new();
+fn faulty(dir: &Path) -> (QuotaEngine, FaultyStorage) {
+    let faults = FaultyStorage::new();
     let engine = QuotaEngine::open_with_storage(dir, config(), Box::new(faults.clone())).unwrap();
     (engine, faults)
 }

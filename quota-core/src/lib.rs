@@ -14,7 +14,6 @@ pub mod snapshot_file;
 pub mod state_machine;
 mod state_machine_commands;
 pub mod state_machine_invariants;
-pub mod wal_file;
 
 pub use command::{ClientRequest, Command, CommandContext};
 pub use config::{Config, ConfigError};
@@ -23,3 +22,5 @@ pub use ids::{BucketId, ClientId, Lsn, OperationId, Slot};
 pub use recovery::{RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME};
 pub use result::{CommandOutcome, ResultCode};
 pub use state_machine::{BucketRecord, StateDump, StateMachine};
+// The storage seam `open_with_storage` takes, as the other engines re-export it.
+pub use runtime::storage::{DiskStorage, Storage};

@@ -21,7 +21,8 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::wal_file::{FileError, FileOp, FileOps, replace_file_atomically};
+use runtime::storage::Storage;
+use runtime::wal_file::{FileError, FileOp, replace_file_atomically};
 
 /// The footer magic: `b"QTSF"` as a little-endian `u32`.
 pub const FOOTER_MAGIC: u32 = u32::from_le_bytes(*b"QTSF");
@@ -158,7 +159,7 @@ pub fn split_footer(bytes: &[u8]) -> Result<&[u8], SnapshotFileError> {
 pub fn write_snapshot_file(
     path: &Path,
     payload: &[u8],
-    ops: &mut dyn FileOps,
+    ops: &mut dyn Storage,
 ) -> Result<(), SnapshotFileError> {
     replace_file_atomically(path, &with_footer(payload), ops).map_err(SnapshotFileError::Io)
 }
@@ -206,7 +207,8 @@ pub fn read_snapshot_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wal_file::{FaultyFileOps, RealFileOps};
+    use runtime::storage::DiskStorage;
+    use runtime::testkit::FaultyStorage;
     use std::fs;
 
     const MAX: u64 = 1 << 20;
@@ -224,8 +226,8 @@ mod tests {
     fn written_bytes_read_back_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, b"first", &mut RealFileOps).unwrap();
-        write_snapshot_file(&path, b"second", &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, b"first", &mut DiskStorage).unwrap();
+        write_snapshot_file(&path, b"second", &mut DiskStorage).unwrap();
         assert_eq!(read_snapshot_file(&path, MAX), Ok(Some(b"second".to_vec())));
         assert!(!dir.path().join("snapshot.tmp").exists());
         assert_eq!(fs::read(&path).unwrap().len(), 6 + FOOTER_LEN);
@@ -245,7 +247,7 @@ mod tests {
     fn empty_snapshot_is_kept_as_empty_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, b"", &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, b"", &mut DiskStorage).unwrap();
         assert_eq!(read_snapshot_file(&path, MAX), Ok(Some(Vec::new())));
     }
 
@@ -284,7 +286,7 @@ mod tests {
     fn oversized_file_is_rejected_before_reading() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, &[7; 100], &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, &[7; 100], &mut DiskStorage).unwrap();
         assert_eq!(
             read_snapshot_file(&path, 115),
             Err(SnapshotFileError::TooLarge {
@@ -299,7 +301,7 @@ mod tests {
     fn failed_write_keeps_the_previous_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        let mut faults = FaultyFileOps::new();
+        let mut faults = FaultyStorage::new();
         write_snapshot_file(&path, b"good", &mut faults).unwrap();
         faults.fail_nth_write(1);
         let error = write_snapshot_file(&path, b"bad", &mut faults).unwrap_err();

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use quota_core::recovery::WAL_MAGIC;
 use quota_core::{QuotaEngine, RecoveryError, ResultCode, Slot, StateDump, WAL_FILE_NAME};
+use runtime::testkit::FaultyStorage;
 use runtime::wal::{ScanStopReason, scan};
 
 use common::{open_fast, tight_config};
@@ -104,9 +105,12 @@ fn every_bit_flip_in_a_complete_frame_is_corruption_at_that_frame() {
         let mut flipped = bytes.to_vec();
         flipped[bit / 8] ^= 1 << (bit % 8);
         rewrite(&wal, &flipped);
-        let error =
-            QuotaEngine::open_with_storage(dir.path(), tight_config(), Box::new(common::NoSync))
-                .unwrap_err();
+        let error = QuotaEngine::open_with_storage(
+            dir.path(),
+            tight_config(),
+            Box::new(FaultyStorage::skipping_syncs()),
+        )
+        .unwrap_err();
         let hit = ends[ends
             .iter()
             .rposition(|end| *end <= (bit / 8) as u64)

@@ -21,8 +21,9 @@ use crate::result::CommandOutcome;
 use crate::snapshot::encode_snapshot;
 use crate::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use crate::state_machine::{HoldLookupError, HoldRecord, PoolRecord, StateDump, StateMachine};
-use crate::wal_file::{FileError, FileOps, RealFileOps, WalFile};
+use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
+use runtime::wal_file::{FileError, WalFile};
 
 /// Expiries written per group commit inside `tick`.
 const TICK_BATCH: usize = 64;
@@ -96,7 +97,7 @@ impl ReservationEngine {
     /// # Errors
     /// Any [`RecoveryError`].
     pub fn open(dir: &Path, config: Config) -> Result<Self, RecoveryError> {
-        Self::open_with_storage(dir, config, Box::new(RealFileOps))
+        Self::open_with_storage(dir, config, Box::new(DiskStorage))
     }
 
     /// Opens the database doing every file write through `ops` (the fault-injection seam).
@@ -106,7 +107,7 @@ impl ReservationEngine {
     pub fn open_with_storage(
         dir: &Path,
         config: Config,
-        ops: Box<dyn FileOps>,
+        ops: Box<dyn Storage>,
     ) -> Result<Self, RecoveryError> {
         let recovered = recover_with_ops(dir, &config, ops)?;
         Ok(Self {
@@ -383,7 +384,7 @@ impl ReservationEngine {
         let bytes = encode_snapshot(&self.state);
         let path = self.snapshot_path();
         let max = self.state.config().max_snapshot_bytes;
-        write_snapshot_file(&path, &bytes, max, self.wal.ops_mut()).map_err(
+        write_snapshot_file(&path, &bytes, max, self.wal.storage_mut()).map_err(
             |error| match error {
                 SnapshotFileError::Io(error) => SubmitError::Io(error),
                 other => SubmitError::Snapshot(other),

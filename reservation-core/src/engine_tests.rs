@@ -4,8 +4,9 @@ use crate::ids::{ClientId, OperationId};
 use crate::result::ResultCode;
 use crate::snapshot_file::{FOOTER_LEN, SnapshotFileError};
 use crate::state_machine::HoldState;
-use crate::wal_file::{FaultyFileOps, FileOp};
+use runtime::testkit::FaultyStorage;
 use runtime::wal::{RecordType, ScanStopReason, scan};
+use runtime::wal_file::FileOp;
 use std::fs;
 
 fn config() -> Config {
@@ -183,7 +184,7 @@ fn batch_is_one_sync_and_matches_one_by_one() {
         request(5, place(2, 6, 3)),
     ];
     let dir = tempfile::tempdir().unwrap();
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut batched =
         ReservationEngine::open_with_storage(dir.path(), config(), Box::new(faults.clone()))
             .unwrap();
@@ -230,9 +231,9 @@ fn checkpoint_rewrites_the_wal_as_one_marker() {
     assert_eq!(reopened.recovery_report().frames_replayed, 1);
 }
 
-fn faulty_engine() -> (tempfile::TempDir, FaultyFileOps, ReservationEngine) {
+fn faulty_engine() -> (tempfile::TempDir, FaultyStorage, ReservationEngine) {
     let dir = tempfile::tempdir().unwrap();
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut engine =
         ReservationEngine::open_with_storage(dir.path(), config(), Box::new(faults.clone()))
             .unwrap();
@@ -255,7 +256,7 @@ fn assert_halted(engine: &mut ReservationEngine) {
 
 #[test]
 fn failed_write_sync_or_short_write_halts_the_handle() {
-    type Arm = fn(&FaultyFileOps);
+    type Arm = fn(&FaultyStorage);
     let arms: [(Arm, FileOp); 3] = [
         (|f| f.fail_nth_write(1), FileOp::Write),
         (|f| f.short_nth_write(1), FileOp::Write),
@@ -310,7 +311,7 @@ fn lsn_exhaustion_is_a_definite_error() {
     state.last_applied_lsn = Lsn(u64::MAX - 1);
     let path = dir.path().join(SNAPSHOT_FILE_NAME);
     let bytes = encode_snapshot(&state);
-    let mut ops = RealFileOps;
+    let mut ops = DiskStorage;
     write_snapshot_file(&path, &bytes, config().max_snapshot_bytes, &mut ops).unwrap();
     let mut engine = ReservationEngine::open(dir.path(), config()).unwrap();
     engine.submit(&request(1, pool(1, 10)), Slot(0)).unwrap();

@@ -5,9 +5,9 @@
 //! state + same results. The durable handle is [`ReservationEngine`]; semantics, byte formats
 //! and deviations from the spec are documented in `docs/reservation-core.md`.
 //!
-//! The substrate comes from the `runtime` crate (`retire_queue`, `wal`; see
-//! `runtime/README.md`) or is still local (`fixed_map`, `wal_file`, `snapshot_file`); it knows
-//! bytes, checksums, files and bounded queues only, never holds or result codes.
+//! The substrate comes from the `runtime` crate (`retire_queue`, `wal`, `wal_file`; see
+//! `runtime/README.md`) or is still local (`fixed_map`, `snapshot_file`); it knows bytes,
+//! checksums, files and bounded queues only, never holds or result codes.
 #![forbid(unsafe_code)]
 
 pub mod command;
@@ -25,7 +25,6 @@ pub mod state_machine;
 mod state_machine_commands;
 mod state_machine_index;
 pub mod state_machine_invariants;
-pub mod wal_file;
 
 pub use command::{ClientRequest, Command, CommandContext, InternalCommand};
 pub use config::{Config, ConfigError};
@@ -35,9 +34,9 @@ pub use recovery::{
     RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover, recover_with_ops,
 };
 pub use result::{CommandOutcome, ResultCode};
+pub use runtime::storage::{DiskStorage, Storage};
 pub use runtime::wal::ScanStopReason;
 pub use snapshot_file::SnapshotFileError;
 pub use state_machine::{
     HoldLookupError, HoldRecord, HoldState, OperationRecord, PoolRecord, StateDump, StateMachine,
 };
-pub use wal_file::{FaultyFileOps, FileOps, RealFileOps};

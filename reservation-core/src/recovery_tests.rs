@@ -4,23 +4,10 @@ use crate::engine::ReservationEngine;
 use crate::ids::{ClientId, HoldId, OperationId, PoolId};
 use crate::result::ResultCode;
 use crate::state_machine::{HoldState, StateDump};
+use runtime::testkit::FaultyStorage;
 use runtime::wal::{encode_frame, scan};
 use std::fs;
-use std::io;
 use std::path::PathBuf;
-
-/// Real files, no fsync: keeps thousands of recoveries fast; durability is not under test.
-struct NoSync;
-
-impl FileOps for NoSync {
-    fn sync_data(&mut self, _file: &std::fs::File) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// A deterministic mixed workload: pools, holds, confirmations, releases and expiries (the
 /// handle's ticks), with time advancing. Returns every outcome.
@@ -137,7 +124,12 @@ fn every_cut_recovers_exactly_the_whole_frame_prefix() {
     let dir = fast_tempdir();
     for cut in 0..=bytes.len() {
         fs::write(wal_path(dir.path()), &bytes[..cut]).unwrap();
-        let recovered = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap();
+        let recovered = recover_with_ops(
+            dir.path(),
+            &config(),
+            Box::new(FaultyStorage::skipping_syncs()),
+        )
+        .unwrap();
         let whole = ends.iter().rposition(|end| *end <= cut as u64).unwrap();
         assert_eq!(recovered.state.dump(), dumps[whole], "cut {cut}");
         let boundary = ends[whole];
@@ -164,7 +156,12 @@ fn every_bit_flip_is_corruption_at_the_hit_frame_and_leaves_the_file() {
         let mut flipped = bytes.to_vec();
         flipped[bit / 8] ^= 1 << (bit % 8);
         fs::write(wal_path(dir.path()), &flipped).unwrap();
-        let error = recover_with_ops(dir.path(), &config(), Box::new(NoSync)).unwrap_err();
+        let error = recover_with_ops(
+            dir.path(),
+            &config(),
+            Box::new(FaultyStorage::skipping_syncs()),
+        )
+        .unwrap_err();
         let hit = ends[ends
             .iter()
             .rposition(|end| *end <= (bit / 8) as u64)

@@ -22,7 +22,8 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::wal_file::{FileError, FileOp, FileOps, replace_file_atomically};
+use runtime::storage::Storage;
+use runtime::wal_file::{FileError, FileOp, replace_file_atomically};
 
 /// The footer magic: `b"RSSF"` as a little-endian `u32`.
 pub const FOOTER_MAGIC: u32 = u32::from_le_bytes(*b"RSSF");
@@ -166,7 +167,7 @@ pub fn write_snapshot_file(
     path: &Path,
     payload: &[u8],
     max_snapshot_bytes: u64,
-    ops: &mut dyn FileOps,
+    ops: &mut dyn Storage,
 ) -> Result<(), SnapshotFileError> {
     let file_bytes = (payload.len() + FOOTER_LEN) as u64;
     if file_bytes > max_snapshot_bytes {
@@ -221,7 +222,8 @@ pub fn read_snapshot_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wal_file::{FaultyFileOps, RealFileOps};
+    use runtime::storage::DiskStorage;
+    use runtime::testkit::FaultyStorage;
     use std::fs;
 
     const MAX: u64 = 1 << 20;
@@ -239,8 +241,8 @@ mod tests {
     fn written_bytes_read_back_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, b"first", MAX, &mut RealFileOps).unwrap();
-        write_snapshot_file(&path, b"second", MAX, &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, b"first", MAX, &mut DiskStorage).unwrap();
+        write_snapshot_file(&path, b"second", MAX, &mut DiskStorage).unwrap();
         assert_eq!(read_snapshot_file(&path, MAX), Ok(Some(b"second".to_vec())));
         assert!(!dir.path().join("snapshot.tmp").exists());
         assert_eq!(fs::read(&path).unwrap().len(), 6 + FOOTER_LEN);
@@ -260,7 +262,7 @@ mod tests {
     fn empty_snapshot_is_kept_as_empty_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, b"", MAX, &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, b"", MAX, &mut DiskStorage).unwrap();
         assert_eq!(read_snapshot_file(&path, MAX), Ok(Some(Vec::new())));
     }
 
@@ -299,7 +301,7 @@ mod tests {
     fn oversized_file_is_rejected_before_reading() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, &[7; 100], MAX, &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, &[7; 100], MAX, &mut DiskStorage).unwrap();
         assert_eq!(
             read_snapshot_file(&path, 115),
             Err(SnapshotFileError::TooLarge {
@@ -314,9 +316,9 @@ mod tests {
     fn oversized_file_is_refused_before_writing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        write_snapshot_file(&path, &[7; 100], 116, &mut RealFileOps).unwrap();
+        write_snapshot_file(&path, &[7; 100], 116, &mut DiskStorage).unwrap();
         assert_eq!(
-            write_snapshot_file(&path, &[8; 101], 116, &mut RealFileOps),
+            write_snapshot_file(&path, &[8; 101], 116, &mut DiskStorage),
             Err(SnapshotFileError::TooLarge {
                 file_bytes: 117,
                 max: 116
@@ -329,7 +331,7 @@ mod tests {
     fn failed_write_keeps_the_previous_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snapshot");
-        let mut faults = FaultyFileOps::new();
+        let mut faults = FaultyStorage::new();
         write_snapshot_file(&path, b"good", MAX, &mut faults).unwrap();
         faults.fail_nth_write(1);
         let error = write_snapshot_file(&path, b"bad", MAX, &mut faults).unwrap_err();

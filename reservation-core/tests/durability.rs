@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::fs::File;
-use std::io;
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -15,24 +13,12 @@ use reservation_core::ids::{ClientId, HoldId, OperationId, PoolId, Slot};
 use reservation_core::recovery::{SNAPSHOT_FILE_NAME, WAL_FILE_NAME};
 use reservation_core::result::ResultCode;
 use reservation_core::snapshot_file::with_footer;
-use reservation_core::wal_file::FileOps;
+use runtime::testkit::FaultyStorage;
 use support::fast_tempdir;
 
-/// Real files without fsync: durability is not under test, speed is.
-struct NoSync;
-
-impl FileOps for NoSync {
-    fn sync_data(&mut self, _file: &File) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 fn open(dir: &Path, config: Config) -> ReservationEngine {
-    ReservationEngine::open_with_storage(dir, config, Box::new(NoSync)).unwrap()
+    ReservationEngine::open_with_storage(dir, config, Box::new(FaultyStorage::skipping_syncs()))
+        .unwrap()
 }
 
 fn request(op: u128, command: Command) -> ClientRequest {

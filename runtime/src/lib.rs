@@ -10,4 +10,8 @@
 #![deny(missing_docs)]
 
 pub mod retire_queue;
+pub mod storage;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod wal;
+pub mod wal_file;

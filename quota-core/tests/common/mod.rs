@@ -2,31 +2,16 @@
 // Test helpers: each test crate uses a subset, and a failed unwrap is the test failing.
 #![allow(dead_code, clippy::must_use_candidate, clippy::missing_panics_doc)]
 
-use std::fs::File;
-use std::io;
 use std::path::Path;
 
-use quota_core::wal_file::FileOps;
 use quota_core::{
     BucketId, ClientId, ClientRequest, Command, Config, OperationId, QuotaEngine, StateDump,
 };
-
-/// Real files, no fsync: keeps many small transactions fast; durability is not under test.
-pub struct NoSync;
-
-impl FileOps for NoSync {
-    fn sync_data(&mut self, _file: &File) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn sync_dir(&mut self, _dir: &Path) -> io::Result<()> {
-        Ok(())
-    }
-}
+use runtime::testkit::FaultyStorage;
 
 /// Opens (recovers) `dir` without fsync.
 pub fn open_fast(dir: &Path, config: Config) -> QuotaEngine {
-    QuotaEngine::open_with_storage(dir, config, Box::new(NoSync)).unwrap()
+    QuotaEngine::open_with_storage(dir, config, Box::new(FaultyStorage::skipping_syncs())).unwrap()
 }
 
 /// A small config that makes every table fill up quickly.

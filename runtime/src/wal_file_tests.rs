@@ -1,7 +1,10 @@
 use super::*;
+use crate::storage::DiskStorage;
+use crate::testkit::FaultyStorage;
+use std::fs;
 
-fn real() -> Box<dyn FileOps> {
-    Box::new(RealFileOps)
+fn real() -> Box<dyn Storage> {
+    Box::new(DiskStorage)
 }
 
 #[test]
@@ -66,7 +69,7 @@ fn open_fails_with_a_typed_error_on_a_missing_directory() {
 fn injected_write_failure_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wal");
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
     wal.append(b"ok").unwrap();
     faults.fail_nth_write(2);
@@ -82,7 +85,7 @@ fn injected_write_failure_writes_nothing() {
 fn injected_short_write_leaves_a_prefix() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wal");
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
     faults.short_nth_write(1);
     let error = wal.append(b"abcdef").unwrap_err();
@@ -94,7 +97,7 @@ fn injected_short_write_leaves_a_prefix() {
 fn injected_sync_failure_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wal");
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
     faults.fail_nth_sync(1);
     assert_eq!(wal.sync().unwrap_err().op, FileOp::Sync);
@@ -105,7 +108,7 @@ fn injected_sync_failure_is_reported() {
 fn failed_replace_leaves_the_original_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wal");
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
     wal.append(b"keep me").unwrap();
     faults.fail_nth_sync(1);
@@ -121,7 +124,7 @@ fn failed_replace_leaves_the_original_file() {
 fn failed_directory_sync_after_rename_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("file");
-    let faults = FaultyFileOps::new();
+    let faults = FaultyStorage::new();
     let mut ops = faults.clone();
     faults.fail_nth_sync(2);
     let error = replace_file_atomically(&path, b"data", &mut ops).unwrap_err();
@@ -144,4 +147,73 @@ fn debug_output_names_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let wal = WalFile::open(&dir.path().join("wal"), real()).unwrap();
     assert!(format!("{wal:?}").contains("wal"));
+}
+
+#[test]
+fn failed_rename_leaves_the_original_file_and_the_handle_appending_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyStorage::new();
+    let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    wal.append(b"keep").unwrap();
+    faults.fail_nth_rename(1);
+    let error = wal.replace_with(b"lost").unwrap_err();
+    assert_eq!(
+        (error.op, error.path.as_path()),
+        (FileOp::Rename, path.as_path())
+    );
+    assert_eq!(fs::read(&path).unwrap(), b"keep");
+    wal.append(b"!").unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"keep!");
+}
+
+#[test]
+fn failed_truncate_is_reported_and_cuts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyStorage::new();
+    let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    wal.append(b"0123456789").unwrap();
+    faults.fail_nth_truncate(1);
+    assert_eq!(wal.truncate_to(4).unwrap_err().op, FileOp::Truncate);
+    assert_eq!(wal.len(), 10);
+    assert_eq!(fs::read(&path).unwrap(), b"0123456789");
+    faults.fail_nth_sync(1);
+    assert_eq!(
+        wal.truncate_to(4).unwrap_err().op,
+        FileOp::Sync,
+        "the cut is synced"
+    );
+}
+
+#[test]
+fn failed_read_and_open_are_reported_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyStorage::new();
+    faults.fail_nth_open(1);
+    let error = WalFile::open(&path, Box::new(faults.clone())).unwrap_err();
+    assert_eq!((error.op, error.kind), (FileOp::Open, io::ErrorKind::Other));
+    assert!(!path.exists(), "a failed open creates nothing");
+    let wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    faults.fail_nth_read(1);
+    let error = wal.read_all().unwrap_err();
+    assert_eq!((error.op, error.path), (FileOp::Read, path));
+}
+
+#[test]
+fn a_new_log_syncs_its_directory_and_an_existing_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyStorage::new();
+    faults.fail_nth_sync(1);
+    let error = WalFile::open(&path, Box::new(faults.clone())).unwrap_err();
+    assert_eq!(error.op, FileOp::SyncDir);
+    faults.fail_nth_sync(1);
+    WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    assert_eq!(
+        faults.with_plan(|plan| plan.syncs),
+        1,
+        "no sync for an existing log"
+    );
 }

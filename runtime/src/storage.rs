@@ -1,0 +1,243 @@
+//! The storage seam: every file operation the durable files perform, behind one trait.
+//!
+//! [`Storage`] names files by path and hands out [`StorageFile`] handles; nothing in either
+//! signature is a `std::fs` type, so an implementation may keep its bytes anywhere. [`DiskStorage`]
+//! is the production implementation (plain `std::fs` calls). The fault-injecting implementation
+//! lives in the `testkit` module (cargo feature `testkit`), and a crash-simulating in-memory one
+//! can be added behind the same trait.
+//!
+//! The seam knows files, paths and bytes, never what the bytes mean. Errors are `io::Error`s;
+//! the callers (`wal_file`) turn them into comparable typed errors that name the operation and
+//! the path.
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// An open file: appends, data syncs and length changes. Dropping it closes it.
+pub trait StorageFile: Send {
+    /// Writes all of `bytes` at the end of the file.
+    ///
+    /// # Errors
+    /// The underlying I/O error; an unknown prefix of `bytes` may have been written.
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
+
+    /// `fdatasync`: makes the file's data (and the size needed to read it) durable.
+    ///
+    /// # Errors
+    /// The underlying I/O error; durability of earlier writes is unknown.
+    fn sync_data(&mut self) -> io::Result<()>;
+
+    /// Cuts or extends the file to `len` bytes.
+    ///
+    /// # Errors
+    /// The underlying I/O error.
+    fn set_len(&mut self, len: u64) -> io::Result<()>;
+
+    /// The file's current length in bytes.
+    ///
+    /// # Errors
+    /// The underlying I/O error.
+    fn size(&self) -> io::Result<u64>;
+}
+
+/// Files by path: open, create, read, rename, remove, list, and directory syncs.
+pub trait Storage: Send {
+    /// Whether a file (or directory) exists at `path`; an unreadable path counts as absent.
+    fn exists(&self, path: &Path) -> bool;
+
+    /// Opens the file at `path` for appending, creating it empty if missing.
+    ///
+    /// # Errors
+    /// The underlying I/O error (a missing directory, permissions).
+    fn open_append(&mut self, path: &Path) -> io::Result<Box<dyn StorageFile>>;
+
+    /// Creates the file at `path` empty (truncating any previous contents) for writing.
+    ///
+    /// # Errors
+    /// The underlying I/O error.
+    fn create(&mut self, path: &Path) -> io::Result<Box<dyn StorageFile>>;
+
+    /// The length of the file at `path`, without reading it.
+    ///
+    /// # Errors
+    /// The underlying I/O error (`NotFound` when missing).
+    fn file_len(&self, path: &Path) -> io::Result<u64>;
+
+    /// Reads the whole file at `path`.
+    ///
+    /// # Errors
+    /// The underlying I/O error (`NotFound` when missing).
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+
+    /// Renames `from` over `to` (atomic on the same filesystem; not durable until
+    /// [`Self::sync_dir`]).
+    ///
+    /// # Errors
+    /// The underlying I/O error; `to` is unchanged.
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()>;
+
+    /// Makes the directory entries of `dir` (creates, renames, removals) durable.
+    ///
+    /// # Errors
+    /// The underlying I/O error.
+    fn sync_dir(&mut self, dir: &Path) -> io::Result<()>;
+
+    /// Removes the file at `path`.
+    ///
+    /// # Errors
+    /// The underlying I/O error (`NotFound` when missing).
+    fn remove(&mut self, path: &Path) -> io::Result<()>;
+
+    /// The names of the entries of `dir`, sorted (byte order), so that callers never depend on
+    /// the directory's own order.
+    ///
+    /// # Errors
+    /// The underlying I/O error.
+    fn list(&self, dir: &Path) -> io::Result<Vec<OsString>>;
+}
+
+/// The production storage: plain `std::fs` calls on the real disk.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DiskStorage;
+
+/// A real file opened by [`DiskStorage`].
+#[derive(Debug)]
+struct DiskFile(File);
+
+impl StorageFile for DiskFile {
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.write_all(bytes)
+    }
+
+    fn sync_data(&mut self) -> io::Result<()> {
+        self.0.sync_data()
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.0.metadata()?.len())
+    }
+}
+
+impl Storage for DiskStorage {
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+
+    fn open_append(&mut self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)?;
+        Ok(Box::new(DiskFile(file)))
+    }
+
+    fn create(&mut self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
+        Ok(Box::new(DiskFile(File::create(path)?)))
+    }
+
+    fn file_len(&self, path: &Path) -> io::Result<u64> {
+        Ok(fs::metadata(path)?.len())
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        File::open(path)?.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn sync_dir(&mut self, dir: &Path) -> io::Result<()> {
+        File::open(dir)?.sync_all()
+    }
+
+    fn remove(&mut self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<OsString>> {
+        let mut names = fs::read_dir(dir)?
+            .map(|entry| entry.map(|entry| entry.file_name()))
+            .collect::<io::Result<Vec<_>>>()?;
+        names.sort();
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disk_storage_round_trips_every_operation() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = DiskStorage;
+        let a = dir.path().join("a");
+        assert!(!storage.exists(&a));
+        let mut file = storage.open_append(&a).unwrap();
+        assert!(storage.exists(&a), "open_append creates the file");
+        file.write_all(b"hello").unwrap();
+        file.write_all(b" world").unwrap();
+        file.sync_data().unwrap();
+        assert_eq!(file.size().unwrap(), 11);
+        file.set_len(5).unwrap();
+        assert_eq!(file.size().unwrap(), 5);
+        file.write_all(b"!").unwrap();
+        drop(file);
+        assert_eq!(storage.read(&a).unwrap(), b"hello!");
+        assert_eq!(storage.file_len(&a).unwrap(), 6);
+
+        let b = dir.path().join("b");
+        let mut created = storage.create(&b).unwrap();
+        created.write_all(b"new").unwrap();
+        drop(created);
+        let mut again = storage.create(&b).unwrap();
+        again.write_all(b"x").unwrap();
+        drop(again);
+        assert_eq!(storage.read(&b).unwrap(), b"x", "create truncates");
+
+        assert_eq!(storage.list(dir.path()).unwrap(), ["a", "b"]);
+        storage.rename(&b, &a).unwrap();
+        storage.sync_dir(dir.path()).unwrap();
+        assert_eq!(storage.read(&a).unwrap(), b"x");
+        assert_eq!(storage.list(dir.path()).unwrap(), ["a"]);
+        storage.remove(&a).unwrap();
+        assert!(storage.list(dir.path()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn missing_files_are_not_found_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = DiskStorage;
+        let missing = dir.path().join("missing");
+        for error in [
+            storage.read(&missing).unwrap_err(),
+            storage.file_len(&missing).unwrap_err(),
+            storage.remove(&missing).unwrap_err(),
+            storage.list(&missing).unwrap_err(),
+            storage.open_append(&missing.join("x")).err().unwrap(),
+            storage.rename(&missing, &dir.path().join("y")).unwrap_err(),
+        ] {
+            assert_eq!(error.kind(), io::ErrorKind::NotFound);
+        }
+    }
+
+    #[test]
+    fn list_is_sorted_whatever_the_creation_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = DiskStorage;
+        for name in ["c", "a", "b"] {
+            drop(storage.create(&dir.path().join(name)).unwrap());
+        }
+        assert_eq!(storage.list(dir.path()).unwrap(), ["a", "b", "c"]);
+    }
+}

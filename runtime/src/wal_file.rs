@@ -1,0 +1,245 @@
+//! The append-only WAL file, and the atomic replacement of a whole file.
+//!
+//! [`WalFile`] appends bytes, syncs them (`fdatasync`), reads the whole log back, truncates a
+//! torn tail, and replaces the log atomically ([`replace_file_atomically`]: temp file in the same
+//! directory, sync, rename, sync the directory). Every file operation goes through the
+//! [`Storage`] the owner passes in: [`crate::storage::DiskStorage`] in production, the fault-injecting
+//! storage of the `testkit` feature in tests.
+//!
+//! This module knows files and bytes only, never what the bytes mean. Every failure is a
+//! [`FileError`] naming the operation, the path and the `io::ErrorKind`; nothing here panics on
+//! an I/O error.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::storage::{Storage, StorageFile};
+
+/// Which file operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileOp {
+    /// Opening or creating a file, or reading its length.
+    Open,
+    /// Reading a whole file.
+    Read,
+    /// Appending or writing bytes.
+    Write,
+    /// `fdatasync` of a file.
+    Sync,
+    /// Cutting a file to a length.
+    Truncate,
+    /// Renaming a file over another.
+    Rename,
+    /// Syncing a directory's entries.
+    SyncDir,
+}
+
+/// An I/O failure, kept comparable: the operation, the path, and the error kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    /// The operation that failed.
+    pub op: FileOp,
+    /// The file (or directory) it failed on.
+    pub path: PathBuf,
+    /// The I/O error's kind.
+    pub kind: io::ErrorKind,
+}
+
+impl FileError {
+    /// The error of `op` on `path` failing with `error`.
+    #[must_use]
+    pub fn new(op: FileOp, path: &Path, error: &io::Error) -> Self {
+        Self {
+            op,
+            path: path.to_path_buf(),
+            kind: error.kind(),
+        }
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} of {} failed: {}",
+            self.op,
+            self.path.display(),
+            self.kind
+        )
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// The directory a file lives in (`.` for a bare file name).
+#[must_use]
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Replaces the file at `path` with `bytes` atomically: write `<path>.tmp`, sync it, rename it
+/// over `path`, sync the directory. A crash leaves either the old or the new file.
+///
+/// # Errors
+/// The first failed step; the original file is untouched unless the rename happened (a failed
+/// step before it may leave `<path>.tmp` behind, which the next replacement overwrites).
+pub fn replace_file_atomically(
+    path: &Path,
+    bytes: &[u8],
+    storage: &mut dyn Storage,
+) -> Result<(), FileError> {
+    let mut temp_name = path.as_os_str().to_os_string();
+    temp_name.push(".tmp");
+    let temp = PathBuf::from(temp_name);
+    let mut file = storage
+        .create(&temp)
+        .map_err(|e| FileError::new(FileOp::Open, &temp, &e))?;
+    file.write_all(bytes)
+        .map_err(|e| FileError::new(FileOp::Write, &temp, &e))?;
+    file.sync_data()
+        .map_err(|e| FileError::new(FileOp::Sync, &temp, &e))?;
+    drop(file);
+    storage
+        .rename(&temp, path)
+        .map_err(|e| FileError::new(FileOp::Rename, path, &e))?;
+    let dir = parent_dir(path);
+    storage
+        .sync_dir(dir)
+        .map_err(|e| FileError::new(FileOp::SyncDir, dir, &e))
+}
+
+/// An open, append-only WAL file.
+pub struct WalFile {
+    path: PathBuf,
+    file: Box<dyn StorageFile>,
+    len: u64,
+    storage: Box<dyn Storage>,
+}
+
+impl fmt::Debug for WalFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WalFile")
+            .field("path", &self.path)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+fn open_append(storage: &mut dyn Storage, path: &Path) -> Result<Box<dyn StorageFile>, FileError> {
+    storage
+        .open_append(path)
+        .map_err(|e| FileError::new(FileOp::Open, path, &e))
+}
+
+impl WalFile {
+    /// Opens (creating if missing) the WAL at `path`. A newly created file's directory entry
+    /// is synced.
+    ///
+    /// # Errors
+    /// Open, metadata or directory sync failures.
+    pub fn open(path: &Path, mut storage: Box<dyn Storage>) -> Result<Self, FileError> {
+        let existed = storage.exists(path);
+        let file = open_append(storage.as_mut(), path)?;
+        let len = file
+            .size()
+            .map_err(|e| FileError::new(FileOp::Open, path, &e))?;
+        if !existed {
+            let dir = parent_dir(path);
+            storage
+                .sync_dir(dir)
+                .map_err(|e| FileError::new(FileOp::SyncDir, dir, &e))?;
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            len,
+            storage,
+        })
+    }
+
+    /// The log's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes in the file, as far as this handle knows (unknown after a failed append).
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the log holds no bytes, as far as this handle knows.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The storage, for sibling files (snapshots) written by the same owner.
+    pub fn storage_mut(&mut self) -> &mut dyn Storage {
+        self.storage.as_mut()
+    }
+
+    /// Appends `bytes` at the end of the log (not yet durable: call [`Self::sync`]).
+    ///
+    /// # Errors
+    /// The write failed; an unknown prefix of `bytes` may be in the file.
+    pub fn append(&mut self, bytes: &[u8]) -> Result<(), FileError> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| FileError::new(FileOp::Write, &self.path, &e))?;
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// `fdatasync` of the log.
+    ///
+    /// # Errors
+    /// The sync failed; durability of earlier appends is unknown.
+    pub fn sync(&mut self) -> Result<(), FileError> {
+        self.file
+            .sync_data()
+            .map_err(|e| FileError::new(FileOp::Sync, &self.path, &e))
+    }
+
+    /// Reads the whole log.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub fn read_all(&self) -> Result<Vec<u8>, FileError> {
+        self.storage
+            .read(&self.path)
+            .map_err(|e| FileError::new(FileOp::Read, &self.path, &e))
+    }
+
+    /// Cuts the log to `len` bytes (a torn tail) and syncs.
+    ///
+    /// # Errors
+    /// Truncate or sync failed.
+    pub fn truncate_to(&mut self, len: u64) -> Result<(), FileError> {
+        self.file
+            .set_len(len)
+            .map_err(|e| FileError::new(FileOp::Truncate, &self.path, &e))?;
+        self.len = len;
+        self.sync()
+    }
+
+    /// Atomically replaces the whole log with `bytes` and reopens it for appending.
+    ///
+    /// # Errors
+    /// Any step of [`replace_file_atomically`] or the reopen.
+    pub fn replace_with(&mut self, bytes: &[u8]) -> Result<(), FileError> {
+        replace_file_atomically(&self.path, bytes, self.storage.as_mut())?;
+        self.file = open_append(self.storage.as_mut(), &self.path)?;
+        self.len = bytes.len() as u64;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "wal_file_tests.rs"]
+mod tests;
