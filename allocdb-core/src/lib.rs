@@ -5,8 +5,8 @@
 //! state + same results. The durable handle is [`AllocEngine`]; semantics, byte formats and
 //! deviations from the spec are documented in `docs/allocdb-core.md`.
 //!
-//! The substrate comes from the `runtime` crate (`retire_queue`, `wal`, `wal_file`; see
-//! `runtime/README.md`) or is still local (`fixed_map`, `snapshot_file`); it knows bytes,
+//! The substrate comes from the `runtime` crate (`retire_queue`, `wal`, `wal_file`,
+//! `fixed_map`; see `runtime/README.md`) or is still local (`snapshot_file`); it knows bytes,
 //! checksums, files and bounded queues only, never leases or result codes.
 #![forbid(unsafe_code)]
 
@@ -15,7 +15,6 @@ pub mod command_codec;
 mod command_codec_reader;
 pub mod config;
 pub mod engine;
-pub mod fixed_map;
 pub mod ids;
 pub mod recovery;
 pub mod result;

@@ -8,10 +8,10 @@
 use crate::command::{ClientRequest, CommandContext, InternalCommand};
 use crate::command_codec::fingerprint;
 use crate::config::Config;
-use crate::fixed_map::FixedMap;
 use crate::ids::{LeaseId, Lsn, OperationId, ResourceId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
 use crate::state_machine_index::{ExpiryIndex, MemberPool};
+use runtime::fixed_map::FixedMap;
 use runtime::retire_queue::{RetireEntry, RetireQueue};
 
 pub use crate::state_machine_records::{

@@ -5,7 +5,6 @@ pub mod command;
 pub mod command_codec;
 pub mod config;
 pub mod engine;
-pub mod fixed_map;
 pub mod ids;
 pub mod recovery;
 pub mod result;

@@ -8,9 +8,9 @@
 use crate::command::{ClientRequest, CommandContext};
 use crate::command_codec::fingerprint;
 use crate::config::Config;
-use crate::fixed_map::FixedMap;
 use crate::ids::{BucketId, Lsn, OperationId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
+use runtime::fixed_map::FixedMap;
 use runtime::retire_queue::{RetireEntry, RetireQueue};
 
 /// A bucket as stored (and read: a read does not refill).

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::fixed_map::FixedKey;
+use runtime::fixed_map::FixedKey;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident($inner:ty)) => {

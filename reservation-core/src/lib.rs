@@ -5,8 +5,8 @@
 //! state + same results. The durable handle is [`ReservationEngine`]; semantics, byte formats
 //! and deviations from the spec are documented in `docs/reservation-core.md`.
 //!
-//! The substrate comes from the `runtime` crate (`retire_queue`, `wal`, `wal_file`; see
-//! `runtime/README.md`) or is still local (`fixed_map`, `snapshot_file`); it knows bytes,
+//! The substrate comes from the `runtime` crate (`retire_queue`, `wal`, `wal_file`,
+//! `fixed_map`; see `runtime/README.md`) or is still local (`snapshot_file`); it knows bytes,
 //! checksums, files and bounded queues only, never holds or result codes.
 #![forbid(unsafe_code)]
 
@@ -14,7 +14,6 @@ pub mod command;
 pub mod command_codec;
 pub mod config;
 pub mod engine;
-pub mod fixed_map;
 pub mod ids;
 pub mod recovery;
 pub mod result;

@@ -11,10 +11,10 @@ use std::fmt;
 use crate::command::{ClientRequest, CommandContext, InternalCommand};
 use crate::command_codec::fingerprint;
 use crate::config::Config;
-use crate::fixed_map::FixedMap;
 use crate::ids::{HoldId, Lsn, OperationId, PoolId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
 use crate::state_machine_index::ExpiryIndex;
+use runtime::fixed_map::FixedMap;
 use runtime::retire_queue::{RetireEntry, RetireQueue};
 
 /// A hold's state; only `Held` is live, the other three are terminal.

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod fixed_map;
 pub mod retire_queue;
 pub mod storage;
 #[cfg(any(test, feature = "testkit"))]

@@ -37,7 +37,10 @@ impl FixedKey for u64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixedMapError {
     /// The map already holds `capacity` entries.
-    Full { capacity: usize },
+    Full {
+        /// The map's fixed capacity.
+        capacity: usize,
+    },
     /// The key is already present (use `get_mut` to update).
     DuplicateKey,
 }
@@ -125,16 +128,19 @@ impl<K: FixedKey, V> FixedMap<K, V> {
         self.index.capacity() + self.keys.capacity() + self.values.capacity()
     }
 
+    /// The number of entries.
     #[must_use]
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether the map holds no entry.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
+    /// Whether the next insert of a new key would be refused with [`FixedMapError::Full`].
     #[must_use]
     pub fn is_full(&self) -> bool {
         self.keys.len() >= self.capacity
@@ -165,16 +171,19 @@ impl<K: FixedKey, V> FixedMap<K, V> {
         self.probe(key).ok().map(|slot| self.index[slot] as usize)
     }
 
+    /// Whether `key` is present. O(1) expected; never scans the table.
     #[must_use]
     pub fn contains_key(&self, key: K) -> bool {
         self.find(key).is_some()
     }
 
+    /// The value of `key`, if present.
     #[must_use]
     pub fn get(&self, key: K) -> Option<&V> {
         self.find(key).map(|position| &self.values[position])
     }
 
+    /// The value of `key` for in-place update, if present.
     pub fn get_mut(&mut self, key: K) -> Option<&mut V> {
         self.find(key).map(|position| &mut self.values[position])
     }
