@@ -7,7 +7,6 @@
 //! closure turns the tree into plain data (`T: Send`) that is collected in a deterministic order
 //! (root order, then path order), whatever the thread schedule.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +14,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Context;
 
 use crate::workspace::display_path;
+
+mod test_files;
+
+use test_files::{declared_modules, test_file_set};
 
 /// One tree to analyze: a crate folder, reported under `name` (its folder name).
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -240,8 +243,9 @@ where
 struct PerFile<T> {
     lines: usize,
     result: Result<T, ParseError>,
-    /// Paths of files this one declares as `#[cfg(test)] mod name;`.
-    test_modules: Vec<PathBuf>,
+    /// Paths of files this one declares as out-of-line `mod name;`, and whether the
+    /// declaration is `#[cfg(test)]`.
+    modules: Vec<(PathBuf, bool)>,
 }
 
 fn process<T, F>(file: &FileInput, analyze_file: &F) -> anyhow::Result<PerFile<T>>
@@ -263,12 +267,12 @@ where
     let lines = text.lines().count();
     let outcome = match syn::parse_file(&text) {
         Ok(syntax) => {
-            let test_modules = declared_test_modules(&file.path, &syntax);
+            let modules = declared_modules(&file.path, &syntax);
             let result = Ok(analyze_file(file, &text, &syntax));
             PerFile {
                 lines,
                 result,
-                test_modules,
+                modules,
             }
         }
         Err(error) => {
@@ -282,7 +286,7 @@ where
             PerFile {
                 lines,
                 result: Err(error),
-                test_modules: Vec::new(),
+                modules: Vec::new(),
             }
         }
     };
@@ -308,7 +312,7 @@ fn not_utf8<T>(file: &FileInput, bytes: &[u8], valid_up_to: usize) -> PerFile<T>
             column: valid[line_start..].chars().count() + 1,
             message: "file is not valid UTF-8".to_owned(),
         }),
-        test_modules: Vec::new(),
+        modules: Vec::new(),
     }
 }
 
@@ -320,97 +324,6 @@ fn parse_message(error: &syn::Error) -> String {
     } else {
         message
     }
-}
-
-/// Files declared by `path` through out-of-line `#[cfg(test)] mod name;` items.
-fn declared_test_modules(path: &Path, syntax: &syn::File) -> Vec<PathBuf> {
-    let dir = path.parent().unwrap_or(Path::new(""));
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // `lib.rs`, `main.rs` and `mod.rs` own their folder; `foo.rs` owns `foo/`.
-    let module_dir = if matches!(stem.as_str(), "lib" | "main" | "mod") {
-        dir.to_path_buf()
-    } else {
-        dir.join(&stem)
-    };
-    let mut found = Vec::new();
-    for item in &syntax.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.content.is_some() || !is_test_code(&module.attrs) {
-            continue;
-        }
-        // `#[path = "x_tests.rs"] mod tests;` is relative to the declaring file's folder.
-        if let Some(path) = path_attribute(&module.attrs) {
-            found.push(dir.join(path));
-            continue;
-        }
-        let name = module.ident.to_string();
-        found.push(module_dir.join(format!("{name}.rs")));
-        found.push(module_dir.join(&name).join("mod.rs"));
-    }
-    found
-}
-
-/// The value of a `#[path = "..."]` attribute.
-fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find_map(|attr| {
-        let syn::Meta::NameValue(pair) = &attr.meta else {
-            return None;
-        };
-        if !pair.path.is_ident("path") {
-            return None;
-        }
-        match &pair.value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(text),
-                ..
-            }) => Some(text.value()),
-            _ => None,
-        }
-    })
-}
-
-fn test_file_set<T>(
-    files: &[FileInput],
-    roots: &[Root],
-    outputs: &[(usize, PerFile<T>)],
-) -> BTreeSet<usize> {
-    let mut test = BTreeSet::new();
-    for (index, file) in files.iter().enumerate() {
-        let relative = file
-            .path
-            .strip_prefix(&roots[file.root].path)
-            .unwrap_or(&file.path);
-        let in_test_dir = relative
-            .parent()
-            .into_iter()
-            .flat_map(Path::components)
-            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")));
-        if in_test_dir {
-            test.insert(index);
-        }
-    }
-    // A file declared as a test module is test code, and so is everything below it.
-    let declared: BTreeSet<&Path> = outputs
-        .iter()
-        .flat_map(|(_, out)| out.test_modules.iter().map(PathBuf::as_path))
-        .collect();
-    for (index, file) in files.iter().enumerate() {
-        if declared.contains(file.path.as_path()) {
-            test.insert(index);
-            let below = file.path.with_extension("");
-            for (other, candidate) in files.iter().enumerate() {
-                if candidate.path.starts_with(&below) {
-                    test.insert(other);
-                }
-            }
-        }
-    }
-    test
 }
 
 #[cfg(test)]

@@ -72,3 +72,44 @@ fn files_are_found_sorted_parsed_and_test_files_marked() {
     assert_eq!(tests, [false, false, true, false, false, true, true]);
     assert_eq!(*analyzed[1].result.as_ref().unwrap(), 3);
 }
+
+#[test]
+fn a_module_declared_by_a_test_file_is_test_code_too() {
+    // engine.rs -> #[cfg(test)] engine_tests.rs -> (no attribute) engine_seam_tests.rs; the
+    // seam file is test code although its own declaration carries no `#[cfg(test)]`.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("crate-a");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(root.join("src").join(name), text).unwrap();
+    write("lib.rs", "mod engine;\nmod plain;\n");
+    write(
+        "engine.rs",
+        "fn e() {}\n#[cfg(test)]\n#[path = \"engine_tests.rs\"]\nmod tests;\n",
+    );
+    write(
+        "engine_tests.rs",
+        "#[path = \"engine_seam_tests.rs\"]\nmod seam;\nmod nested;\n",
+    );
+    write("engine_seam_tests.rs", "fn s() {}\n");
+    std::fs::create_dir_all(root.join("src/engine_tests")).unwrap();
+    write("engine_tests/nested.rs", "fn n() {}\n");
+    write("plain.rs", "fn p() {}\n");
+    let roots = vec![Root::from_path(root.clone())];
+    let files = discover(&roots, None, dir.path()).unwrap();
+    let analyzed = analyze(files, &roots, 2, |_, _, _| ()).unwrap();
+    let tests: Vec<(&str, bool)> = analyzed
+        .iter()
+        .map(|a| (a.file.display.as_str(), a.test_file))
+        .collect();
+    assert_eq!(
+        tests,
+        [
+            ("crate-a/src/engine.rs", false),
+            ("crate-a/src/engine_seam_tests.rs", true),
+            ("crate-a/src/engine_tests/nested.rs", true),
+            ("crate-a/src/engine_tests.rs", true),
+            ("crate-a/src/lib.rs", false),
+            ("crate-a/src/plain.rs", false),
+        ]
+    );
+}
