@@ -1,4 +1,4 @@
-//! Engine configuration: every bound of every table, queue, index and payload.
+//! Engine configuration: every bound of every table, queue, index, payload and file.
 //!
 //! [`Config::validate`] rejects, with an error naming the field, any configuration the engine
 //! could not honour; every structure is then allocated once, at open, from these numbers.
@@ -6,6 +6,7 @@
 use std::fmt;
 
 use crate::command_codec::max_client_payload_len;
+use crate::snapshot::max_snapshot_file_len;
 
 /// Upper bound on expiry-wheel entries (`(max_ttl_slots + 1) * max_expiration_bucket_len`),
 /// so that a valid config cannot ask for an absurd allocation at open.
@@ -33,6 +34,8 @@ pub struct Config {
     /// Leases per deadline slot in the expiry index.
     pub max_expiration_bucket_len: u32,
     pub max_wal_payload_bytes: u32,
+    /// The largest snapshot file (payload and footer) that recovery will read.
+    pub max_snapshot_bytes: u64,
 }
 
 /// Why a config was rejected; each variant names the field.
@@ -67,6 +70,12 @@ pub enum ConfigError {
     /// The expiry wheel (`max_ttl_slots`, `max_expiration_bucket_len`) is above
     /// [`MAX_EXPIRATION_WHEEL_ENTRIES`].
     ExpirationWheelTooLarge { entries: u128 },
+    /// `max_snapshot_bytes` cannot hold the snapshot of full tables, so a checkpoint could
+    /// write a file that recovery refuses.
+    SnapshotLimitTooSmall {
+        max_snapshot_bytes: u64,
+        needed: u64,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -119,6 +128,13 @@ impl fmt::Display for ConfigError {
                 "max_ttl_slots and max_expiration_bucket_len ask for {entries} expiry entries \
                  (limit {MAX_EXPIRATION_WHEEL_ENTRIES})"
             ),
+            Self::SnapshotLimitTooSmall {
+                max_snapshot_bytes,
+                needed,
+            } => write!(
+                f,
+                "max_snapshot_bytes {max_snapshot_bytes} is below the {needed} bytes of a full snapshot"
+            ),
         }
     }
 }
@@ -141,6 +157,7 @@ impl Config {
             lease_history_window_slots: 4,
             max_expiration_bucket_len: 8,
             max_wal_payload_bytes: 1024,
+            max_snapshot_bytes: 1 << 16,
         }
     }
 
@@ -158,7 +175,7 @@ impl Config {
     }
 
     fn validate_nonzero(&self) -> Result<(), ConfigError> {
-        let fields: [(&'static str, u64); 10] = [
+        let fields: [(&'static str, u64); 11] = [
             ("max_resources", u64::from(self.max_resources)),
             ("max_leases", u64::from(self.max_leases)),
             ("max_lease_members", u64::from(self.max_lease_members)),
@@ -181,6 +198,7 @@ impl Config {
                 "max_wal_payload_bytes",
                 u64::from(self.max_wal_payload_bytes),
             ),
+            ("max_snapshot_bytes", self.max_snapshot_bytes),
         ];
         match fields.iter().find(|(_, value)| *value == 0) {
             Some((field, _)) => Err(ConfigError::Zero { field }),
@@ -231,6 +249,13 @@ impl Config {
             (u128::from(self.max_ttl_slots) + 1) * u128::from(self.max_expiration_bucket_len);
         if entries > u128::from(MAX_EXPIRATION_WHEEL_ENTRIES) {
             return Err(ConfigError::ExpirationWheelTooLarge { entries });
+        }
+        let needed = max_snapshot_file_len(self);
+        if self.max_snapshot_bytes < needed {
+            return Err(ConfigError::SnapshotLimitTooSmall {
+                max_snapshot_bytes: self.max_snapshot_bytes,
+                needed,
+            });
         }
         Ok(())
     }

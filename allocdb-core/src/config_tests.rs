@@ -1,4 +1,5 @@
 use super::*;
+use crate::snapshot_file::FOOTER_LEN;
 
 #[test]
 fn small_config_is_valid() {
@@ -9,7 +10,7 @@ fn small_config_is_valid() {
 #[test]
 fn each_zero_field_is_named() {
     type Setter = fn(&mut Config);
-    let cases: [(&str, Setter); 10] = [
+    let cases: [(&str, Setter); 11] = [
         ("max_resources", |c| c.max_resources = 0),
         ("max_leases", |c| c.max_leases = 0),
         ("max_lease_members", |c| c.max_lease_members = 0),
@@ -26,6 +27,7 @@ fn each_zero_field_is_named() {
             c.max_expiration_bucket_len = 0;
         }),
         ("max_wal_payload_bytes", |c| c.max_wal_payload_bytes = 0),
+        ("max_snapshot_bytes", |c| c.max_snapshot_bytes = 0),
     ];
     for (field, set) in cases {
         let mut config = Config::small();
@@ -102,6 +104,31 @@ fn wal_payload_must_hold_a_full_bundle() {
 }
 
 #[test]
+fn snapshot_limit_must_hold_full_tables() {
+    let mut config = Config::small();
+    let needed = max_snapshot_file_len(&config);
+    // Header, watermark, three counts and the footer, then the largest record of each table.
+    let fixed = 22 + 17 + 12 + FOOTER_LEN as u64;
+    assert_eq!(needed, fixed + 64 * 42 + 64 * 79 + 128 * 16 + 128 * 84);
+    config.max_snapshot_bytes = needed;
+    config.validate().unwrap();
+    config.max_snapshot_bytes -= 1;
+    assert_eq!(
+        config.validate(),
+        Err(ConfigError::SnapshotLimitTooSmall {
+            max_snapshot_bytes: needed - 1,
+            needed
+        })
+    );
+    // Every table at its largest capacity still has a bound that fits in a `u64`.
+    config.max_resources = MAX_TABLE_CAPACITY;
+    config.max_leases = MAX_TABLE_CAPACITY;
+    config.max_lease_members = MAX_TABLE_CAPACITY;
+    config.max_operations = MAX_TABLE_CAPACITY;
+    assert!(max_snapshot_file_len(&config) < u64::MAX / 2);
+}
+
+#[test]
 fn oversized_expiry_wheel_is_rejected() {
     let mut config = Config::small();
     config.max_ttl_slots = u64::MAX;
@@ -135,6 +162,10 @@ fn every_error_displays_its_numbers() {
             needed: 9,
         },
         ConfigError::ExpirationWheelTooLarge { entries: 9 },
+        ConfigError::SnapshotLimitTooSmall {
+            max_snapshot_bytes: 8,
+            needed: 9,
+        },
     ];
     for error in errors {
         let text = error.to_string();

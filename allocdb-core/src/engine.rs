@@ -47,6 +47,8 @@ pub enum SubmitError {
     },
     /// A file operation failed. For WAL appends and syncs the handle is now halted.
     Io(FileError),
+    /// The snapshot file could not be written during a checkpoint (the handle stays usable).
+    SnapshotFile(SnapshotFileError),
 }
 
 impl fmt::Display for SubmitError {
@@ -55,12 +57,10 @@ impl fmt::Display for SubmitError {
             Self::SlotRegression {
                 request_slot,
                 last_slot,
-            } => {
-                write!(
-                    f,
-                    "slot {request_slot} is below the last applied slot {last_slot}"
-                )
-            }
+            } => write!(
+                f,
+                "slot {request_slot} is below the last applied slot {last_slot}"
+            ),
             Self::EngineHalted => write!(f, "engine halted after a failed write; reopen it"),
             Self::LsnExhausted => write!(f, "every lsn has been used"),
             Self::CommandTooLarge {
@@ -72,6 +72,7 @@ impl fmt::Display for SubmitError {
                 "request {index} encodes to {payload_bytes} bytes, above max_wal_payload_bytes {max}"
             ),
             Self::Io(error) => write!(f, "{error}"),
+            Self::SnapshotFile(error) => write!(f, "{error}"),
         }
     }
 }
@@ -386,9 +387,12 @@ impl AllocEngine {
             return Err(SubmitError::EngineHalted);
         }
         let bytes = encode_snapshot(&self.state);
-        let path = self.snapshot_path();
-        write_snapshot_file(&path, &bytes, self.wal.storage_mut())
-            .map_err(|SnapshotFileError::Io(error)| SubmitError::Io(error))?;
+        write_snapshot_file(&self.snapshot_path(), &bytes, self.wal.storage_mut()).map_err(
+            |error| match error {
+                SnapshotFileError::Io(error) => SubmitError::Io(error),
+                other => SubmitError::SnapshotFile(other),
+            },
+        )?;
         let lsn = self.state.last_applied_lsn();
         let slot = self.state.last_request_slot();
         self.frames.clear();

@@ -7,6 +7,13 @@
 //! rewrite; see the docs' deviations). Frames must have strictly increasing lsns and non-decreasing slots; frames at or
 //! below the snapshot lsn are skipped, and the first replayed frame must directly follow the
 //! recovered state (no gap). On corruption or any other failure the WAL file is not touched.
+//!
+//! Format history lives here, above the snapshot-file calls: a snapshot file whose header says
+//! version 1 was written before the file footer existed and is decoded without one (it must
+//! then decode to the last byte); every other file must carry a valid footer before its
+//! payload is decoded. The version decides, never the absence of a valid footer: one flipped
+//! bit cannot turn version 2 into version 1, so a damaged current file never reaches the
+//! unchecked branch.
 
 use std::fmt;
 use std::path::Path;
@@ -15,8 +22,11 @@ use crate::command::CommandContext;
 use crate::command_codec::{DecodeError, decode_internal, decode_request};
 use crate::config::{Config, ConfigError};
 use crate::ids::{Lsn, Slot};
-use crate::snapshot::{SnapshotError, decode_snapshot};
-use crate::snapshot_file::{SnapshotFileError, read_snapshot_file};
+use crate::snapshot::{
+    LEGACY_SNAPSHOT_VERSION, SNAPSHOT_VERSION_OFFSET, SnapshotError, decode_legacy_snapshot,
+    decode_snapshot,
+};
+use crate::snapshot_file::{SnapshotFileError, read_snapshot_bytes, split_footer};
 use crate::state_machine::StateMachine;
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{CorruptionReason, Frame, Magic, RecordType, ScanStopReason, frames};
@@ -189,11 +199,8 @@ pub fn recover_with_ops(
     ops: Box<dyn Storage>,
 ) -> Result<Recovered, RecoveryError> {
     config.validate().map_err(RecoveryError::Config)?;
-    let snapshot_path = dir.join(SNAPSHOT_FILE_NAME);
-    let snapshot = read_snapshot_file(&snapshot_path).map_err(RecoveryError::SnapshotFile)?;
-    let (mut state, snapshot_lsn) = match snapshot {
-        Some(bytes) => {
-            let state = decode_snapshot(&bytes, config).map_err(RecoveryError::Snapshot)?;
+    let (mut state, snapshot_lsn) = match load_snapshot(&dir.join(SNAPSHOT_FILE_NAME), config)? {
+        Some(state) => {
             let lsn = state.last_applied_lsn();
             (state, Some(lsn))
         }
@@ -232,6 +239,24 @@ pub fn recover_with_ops(
         truncated_bytes,
     };
     Ok(Recovered { state, wal, report })
+}
+
+/// Reads and decodes the snapshot at `path`, if there is one: version 1 without a footer (the
+/// upgrade path), anything else through the footer check first.
+fn load_snapshot(path: &Path, config: &Config) -> Result<Option<StateMachine>, RecoveryError> {
+    let Some(bytes) = read_snapshot_bytes(path, config.max_snapshot_bytes)
+        .map_err(RecoveryError::SnapshotFile)?
+    else {
+        return Ok(None);
+    };
+    let version = bytes.get(SNAPSHOT_VERSION_OFFSET..SNAPSHOT_VERSION_OFFSET + 2);
+    let state = if version == Some(&LEGACY_SNAPSHOT_VERSION.to_le_bytes()[..]) {
+        decode_legacy_snapshot(&bytes, config)
+    } else {
+        let payload = split_footer(&bytes).map_err(RecoveryError::SnapshotFile)?;
+        decode_snapshot(payload, config)
+    };
+    state.map(Some).map_err(RecoveryError::Snapshot)
 }
 
 struct Replay<'a> {

@@ -376,10 +376,10 @@ fn bad_config_and_bad_snapshot_are_typed_errors() {
         })
     );
     fs::write(dir.path().join(SNAPSHOT_FILE_NAME), b"nope").unwrap();
-    assert!(matches!(
-        recover(dir.path(), &config()),
-        Err(RecoveryError::Snapshot(_))
-    ));
+    assert_eq!(
+        recover(dir.path(), &config()).unwrap_err(),
+        RecoveryError::SnapshotFile(SnapshotFileError::TooShort { file_bytes: 4 })
+    );
     let missing = dir.path().join("missing");
     assert!(matches!(
         recover(&missing, &config()),

@@ -2,7 +2,7 @@
 //! id. Layout (all integers LE; an option is a `u8` flag 0/1 followed by the value when 1):
 //!
 //! ```text
-//! magic u32 = b"ALSN", version u16 = 1, last_applied_lsn u64, last_request_slot u64,
+//! magic u32 = b"ALSN", version u16 = 2, last_applied_lsn u64, last_request_slot u64,
 //! retired_lease_watermark option<u128>,
 //! resource count u32, then per resource (by id):
 //!   resource_id u128, state u8, current_lease_id option<u128>, version u64
@@ -18,23 +18,58 @@
 //! The retire queues and the expiry index are rebuilt from the tables. Decoding checks every
 //! count against the config and the bytes left before allocating, rejects unsorted or
 //! duplicate ids, and re-checks every invariant before admitting the state.
+//!
+//! Version 2 differs from version 1 only in the file around it: a version-2 snapshot is always
+//! stored with the `snapshot_file` footer, a version-1 snapshot (written before the footer
+//! existed) never is. The bytes after the header are the same in both.
 
 use std::fmt;
 
 use crate::command_codec::DecodeError;
+use crate::config::Config;
 use crate::ids::{LeaseId, ResourceId};
+use crate::snapshot_file::FOOTER_LEN;
 use crate::state_machine::{LeaseRecord, OperationRecord, StateMachine};
 use crate::state_machine_invariants::InvariantError;
 
 pub const SNAPSHOT_MAGIC: u32 = u32::from_le_bytes(*b"ALSN");
-pub const SNAPSHOT_VERSION: u16 = 1;
+/// The version this code writes: the snapshot is followed by the file footer.
+pub const SNAPSHOT_VERSION: u16 = 2;
+/// The version written before the footer existed: the file is the snapshot bytes alone. Read
+/// for upgrades only (see `recovery`), never written.
+pub const LEGACY_SNAPSHOT_VERSION: u16 = 1;
+/// The offset of the `u16` version, after the `u32` magic.
+pub const SNAPSHOT_VERSION_OFFSET: usize = 4;
 /// Bytes before the watermark: magic, version, lsn, slot.
 pub const SNAPSHOT_HEADER_LEN: usize = 4 + 2 + 8 + 8;
 const _: () = assert!(SNAPSHOT_HEADER_LEN == 22);
+const _: () = assert!(SNAPSHOT_VERSION_OFFSET + 2 <= SNAPSHOT_HEADER_LEN);
+// One flipped bit cannot turn the current version into the legacy one (the legacy branch
+// skips the footer, so it must never be reachable from a damaged current file).
+const _: () = assert!((SNAPSHOT_VERSION ^ LEGACY_SNAPSHOT_VERSION).count_ones() > 1);
 /// Smallest encodings, used to bound counts by the bytes left.
 pub(crate) const MIN_RESOURCE_LEN: usize = 16 + 1 + 1 + 8;
 pub(crate) const MIN_LEASE_LEN: usize = 16 + 16 + 1 + 8 + 8 + 8 + 1 + 1 + 4;
 pub(crate) const MIN_OPERATION_LEN: usize = 16 + 16 + 1 + 1 + 1 + 1 + 8 + 8;
+/// Largest encodings (every option present; a lease without its members, which are counted
+/// against `max_lease_members`), used to bound the file of full tables.
+const MAX_RESOURCE_LEN: usize = MIN_RESOURCE_LEN + 16;
+const MAX_LEASE_LEN: usize = MIN_LEASE_LEN + 8 + 8;
+const MAX_OPERATION_LEN: usize = MIN_OPERATION_LEN + 16 + 8 + 8;
+const _: () = assert!(MAX_RESOURCE_LEN == 42 && MAX_LEASE_LEN == 79 && MAX_OPERATION_LEN == 84);
+
+/// The largest snapshot file `config` allows (every table full, every option present, the
+/// footer included): `Config::validate` requires `max_snapshot_bytes` to hold it, so a
+/// checkpoint never writes a file that recovery would refuse.
+#[must_use]
+pub fn max_snapshot_file_len(config: &Config) -> u64 {
+    let fixed = (SNAPSHOT_HEADER_LEN + 1 + 16 + 4 * 3 + FOOTER_LEN) as u64;
+    fixed
+        + u64::from(config.max_resources) * MAX_RESOURCE_LEN as u64
+        + u64::from(config.max_leases) * MAX_LEASE_LEN as u64
+        + u64::from(config.max_lease_members) * 16
+        + u64::from(config.max_operations) * MAX_OPERATION_LEN as u64
+}
 
 /// Why snapshot bytes were rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,6 +211,10 @@ fn encode_operation(out: &mut Vec<u8>, record: &OperationRecord) {
 }
 
 /// Encodes the whole state.
+///
+/// # Panics
+/// If the file would exceed the bound `Config::validate` guarantees for `max_snapshot_bytes`
+/// (a bug in [`max_snapshot_file_len`]).
 #[must_use]
 pub fn encode_snapshot(state: &StateMachine) -> Vec<u8> {
     let dump = state.dump();
@@ -207,10 +246,14 @@ pub fn encode_snapshot(state: &StateMachine) -> Vec<u8> {
     for operation in &dump.operations {
         encode_operation(&mut out, operation);
     }
+    assert!(
+        (out.len() + FOOTER_LEN) as u64 <= max_snapshot_file_len(state.config()),
+        "a snapshot must fit max_snapshot_bytes (Config::validate checks full tables)"
+    );
     out
 }
 
-pub use crate::snapshot_decode::decode_snapshot;
+pub use crate::snapshot_decode::{decode_legacy_snapshot, decode_snapshot};
 
 #[cfg(test)]
 #[path = "snapshot_tests.rs"]

@@ -7,8 +7,8 @@ use crate::config::Config;
 use crate::ids::{HolderId, LeaseId, Lsn, OperationId, ResourceId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
 use crate::snapshot::{
-    MIN_LEASE_LEN, MIN_OPERATION_LEN, MIN_RESOURCE_LEN, SNAPSHOT_MAGIC, SNAPSHOT_VERSION,
-    SnapshotError,
+    LEGACY_SNAPSHOT_VERSION, MIN_LEASE_LEN, MIN_OPERATION_LEN, MIN_RESOURCE_LEN, SNAPSHOT_MAGIC,
+    SNAPSHOT_VERSION, SnapshotError,
 };
 use crate::state_machine::{
     LeaseEntry, LeaseRecord, LeaseState, OperationRecord, ResourceRecord, ResourceState,
@@ -248,7 +248,8 @@ fn decode_operations(
     Ok(())
 }
 
-/// Decodes a snapshot for `config`, admitting it only if every invariant holds.
+/// Decodes a current (version 2) snapshot for `config`, admitting it only if every byte is
+/// consumed and every invariant holds. `bytes` is the payload the file footer vouched for.
 ///
 /// # Errors
 /// Any [`SnapshotError`]; never panics on any input.
@@ -256,6 +257,30 @@ fn decode_operations(
 /// # Panics
 /// If `config` itself is invalid (callers validate it first).
 pub fn decode_snapshot(bytes: &[u8], config: &Config) -> Result<StateMachine, SnapshotError> {
+    decode_version(bytes, config, SNAPSHOT_VERSION)
+}
+
+/// Decodes a version-1 snapshot (a file written before the footer existed: the snapshot bytes
+/// alone) under the same rules; with no checksum, consuming every byte and passing every
+/// invariant is all that admits it.
+///
+/// # Errors
+/// Any [`SnapshotError`]; `UnsupportedVersion` for anything but version 1.
+///
+/// # Panics
+/// If `config` itself is invalid (callers validate it first).
+pub fn decode_legacy_snapshot(
+    bytes: &[u8],
+    config: &Config,
+) -> Result<StateMachine, SnapshotError> {
+    decode_version(bytes, config, LEGACY_SNAPSHOT_VERSION)
+}
+
+fn decode_version(
+    bytes: &[u8],
+    config: &Config,
+    expected_version: u16,
+) -> Result<StateMachine, SnapshotError> {
     let mut reader = Reader::new(bytes);
     let magic = reader.u32("snapshot magic")?;
     if magic != SNAPSHOT_MAGIC {
@@ -265,7 +290,7 @@ pub fn decode_snapshot(bytes: &[u8], config: &Config) -> Result<StateMachine, Sn
         reader.u8("snapshot version")?,
         reader.u8("snapshot version")?,
     ]);
-    if version != SNAPSHOT_VERSION {
+    if version != expected_version {
         return Err(SnapshotError::UnsupportedVersion { found: version });
     }
     let mut state = StateMachine::new(*config);

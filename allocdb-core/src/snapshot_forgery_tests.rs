@@ -1,6 +1,7 @@
-//! Forged snapshots: decode is the only gate of the snapshot file (it has no checksum), so
-//! whatever it admits must keep `apply` panic-free. A panic in apply would recur on every
-//! replay of the frame that triggered it.
+//! Forged snapshots: the file footer's checksum catches damage, not forgery (a forger writes
+//! a matching footer), and version-1 files have no footer at all, so decode is the gate of
+//! what a state may hold: whatever it admits must keep `apply` panic-free. A panic in apply
+//! would recur on every replay of the frame that triggered it.
 
 use super::tests::busy_state;
 use super::*;
@@ -90,7 +91,7 @@ fn exercise_every_record(mut state: StateMachine) {
 
 #[test]
 fn every_admitted_field_value_keeps_apply_panic_free() {
-    // The snapshot file has no checksum: decode is its only gate. Whatever decode admits,
+    // A forged payload gets a valid footer: decode is its only gate. Whatever decode admits,
     // later frames must apply without a panic (a panic would recur on every replay of the
     // frame that triggered it). Words are forged with small and huge values, and 16-byte
     // windows with ids the snapshot already uses (a repeated member, a borrowed lease id).

@@ -113,10 +113,10 @@ fn header_errors_are_typed() {
         Err(SnapshotError::BadMagic { .. })
     ));
     let mut bytes = encode_snapshot(&busy_state());
-    bytes[4] = 2;
+    bytes[4] = 3;
     assert_eq!(
         decode_snapshot(&bytes, &Config::small()).unwrap_err(),
-        SnapshotError::UnsupportedVersion { found: 2 }
+        SnapshotError::UnsupportedVersion { found: 3 }
     );
     let mut bytes = encode_snapshot(&busy_state());
     bytes.push(0);
@@ -124,6 +124,35 @@ fn header_errors_are_typed() {
         decode_snapshot(&bytes, &Config::small()).unwrap_err(),
         SnapshotError::Decode(DecodeError::TrailingBytes { count: 1 })
     );
+}
+
+#[test]
+fn each_decoder_takes_only_its_version() {
+    let current = encode_snapshot(&busy_state());
+    assert_eq!(&current[SNAPSHOT_VERSION_OFFSET..][..2], &[2, 0]);
+    let mut legacy = current.clone();
+    legacy[SNAPSHOT_VERSION_OFFSET..][..2].copy_from_slice(&LEGACY_SNAPSHOT_VERSION.to_le_bytes());
+    let config = Config::small();
+    assert_eq!(
+        decode_legacy_snapshot(&legacy, &config).unwrap().dump(),
+        busy_state().dump()
+    );
+    assert_eq!(
+        decode_snapshot(&legacy, &config).unwrap_err(),
+        SnapshotError::UnsupportedVersion { found: 1 }
+    );
+    assert_eq!(
+        decode_legacy_snapshot(&current, &config).unwrap_err(),
+        SnapshotError::UnsupportedVersion { found: 2 }
+    );
+    // Without a footer, consuming every byte is part of what admits a legacy snapshot.
+    legacy.push(0);
+    assert_eq!(
+        decode_legacy_snapshot(&legacy, &config).unwrap_err(),
+        SnapshotError::Decode(DecodeError::TrailingBytes { count: 1 })
+    );
+    let file_bytes = (current.len() + crate::snapshot_file::FOOTER_LEN) as u64;
+    assert!(file_bytes <= max_snapshot_file_len(&config));
 }
 
 #[test]

@@ -21,6 +21,7 @@ fn config() -> Config {
         lease_history_window_slots: 2,
         max_expiration_bucket_len: 32,
         max_wal_payload_bytes: 256,
+        max_snapshot_bytes: 1 << 16,
     }
 }
 

@@ -32,6 +32,7 @@ fn config() -> Config {
         lease_history_window_slots: 2,
         max_expiration_bucket_len: 1,
         max_wal_payload_bytes: 512,
+        max_snapshot_bytes: 1 << 16,
     }
 }
 

@@ -3,16 +3,19 @@
 //! A small database (three resources, a bundle lease that is active, a reserved lease) is
 //! checkpointed, so the WAL holds only the snapshot marker. Then each bit of the snapshot file
 //! is flipped on its own, the database is reopened, and the outcome is counted: refused with a
-//! typed error, opened with the same state, or opened with a different state. The last is the
-//! defect issue 13 measures: allocdb-core's file has no footer, so only the decoder stands
-//! between a flipped bit and a silently different database.
+//! typed error, opened with the same state, or opened with a different state. Before snapshot
+//! version 2 the file had no footer and 40% of the flips opened a different database (issue
+//! 13, `docs/extraction-log.md`); with the footer every flip is refused, by the footer check,
+//! before the decoder sees a byte. Flips in the version field are counted apart: none of them
+//! can make the header say version 1, the footerless upgrade path.
 
 use std::fs;
 use std::path::Path;
 
+use allocdb_core::snapshot_file::SnapshotFileError;
 use allocdb_core::{
     AllocEngine, ClientId, ClientRequest, Command, Config, HolderId, LeaseId, OperationId,
-    ResourceId, SNAPSHOT_FILE_NAME, Slot, StateDump,
+    RecoveryError, ResourceId, SNAPSHOT_FILE_NAME, Slot, StateDump,
 };
 use runtime::testkit::FaultyStorage;
 
@@ -22,6 +25,8 @@ const VERSION_FIELD: std::ops::Range<usize> = 4..6;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct FlipCounts {
     refused: u64,
+    /// Of `refused`, the flips refused by the file footer (`RecoveryError::SnapshotFile`).
+    refused_by_footer: u64,
     same: u64,
     different: u64,
 }
@@ -45,9 +50,10 @@ const CONFIG: Config = Config {
     lease_history_window_slots: 4,
     max_expiration_bucket_len: 2,
     max_wal_payload_bytes: 256,
+    max_snapshot_bytes: 1 << 16,
 };
 
-fn open(dir: &Path) -> Result<AllocEngine, allocdb_core::RecoveryError> {
+fn open(dir: &Path) -> Result<AllocEngine, RecoveryError> {
     AllocEngine::open_with_storage(dir, CONFIG, Box::new(FaultyStorage::skipping_syncs()))
 }
 
@@ -116,6 +122,20 @@ fn flip_every_bit(dir: &Path, expected: &StateDump) -> (FlipCounts, FlipCounts) 
                 Err(error) => {
                     assert!(!error.to_string().is_empty());
                     counts.refused += 1;
+                    if matches!(error, RecoveryError::SnapshotFile(_)) {
+                        counts.refused_by_footer += 1;
+                    }
+                    if VERSION_FIELD.contains(&byte) {
+                        assert!(
+                            matches!(
+                                error,
+                                RecoveryError::SnapshotFile(
+                                    SnapshotFileError::ChecksumMismatch { .. }
+                                )
+                            ),
+                            "{error:?}"
+                        );
+                    }
                 }
                 Ok(engine) if engine.dump() == *expected => counts.same += 1,
                 Ok(_) => counts.different += 1,
@@ -126,17 +146,16 @@ fn flip_every_bit(dir: &Path, expected: &StateDump) -> (FlipCounts, FlipCounts) 
     assert_eq!(open(dir).unwrap().dump(), *expected);
     assert_eq!(all.total() + version.total(), original.len() as u64 * 8);
     all.refused += version.refused;
+    all.refused_by_footer += version.refused_by_footer;
     all.same += version.same;
     all.different += version.different;
     (all, version)
 }
 
-/// Measured on the format without a footer (snapshot version 1, 735 bytes, 5,880 flips): 2,362
-/// flips (40%) open a database whose state differs from the one checkpointed. The counts are
-/// pinned so that any change to the file format shows here; the footer must bring `different`
-/// to 0.
+/// Before the footer (snapshot version 1, 735 bytes, 5,880 flips) this test pinned 3,518
+/// refused and 2,362 opened with a different state. Now every flip is refused by the footer.
 #[test]
-fn every_bit_flip_of_the_snapshot_file_is_counted() {
+fn every_bit_flip_of_the_snapshot_file_is_refused() {
     let dir = fast_tempdir();
     let expected = build(dir.path());
     let size = fs::metadata(dir.path().join(SNAPSHOT_FILE_NAME))
@@ -144,19 +163,21 @@ fn every_bit_flip_of_the_snapshot_file_is_counted() {
         .len();
     let (all, version) = flip_every_bit(dir.path(), &expected);
     println!("snapshot {size} bytes: {all:?}, version field: {version:?}");
-    assert_eq!(size, 735);
+    assert_eq!(size, 735 + 16);
     assert_eq!(
         all,
         FlipCounts {
-            refused: 3_518,
+            refused: size * 8,
+            refused_by_footer: size * 8,
             same: 0,
-            different: 2_362
+            different: 0
         }
     );
     assert_eq!(
         version,
         FlipCounts {
             refused: 16,
+            refused_by_footer: 16,
             same: 0,
             different: 0
         }

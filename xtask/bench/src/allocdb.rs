@@ -9,6 +9,7 @@
 use allocdb_core::command::{ClientRequest, Command};
 use allocdb_core::config::Config;
 use allocdb_core::ids::{ClientId, HolderId, LeaseId, Lsn, OperationId, ResourceId};
+use allocdb_core::snapshot::max_snapshot_file_len;
 
 use crate::subject::{Generator, Subject, common_methods};
 
@@ -25,7 +26,7 @@ impl Subject for AllocDb {
     type Gen = AllocGen;
 
     fn config(scale: u32) -> Config {
-        Config {
+        let mut config = Config {
             shard_id: SHARD_ID,
             max_resources: 10_000 * scale,
             max_leases: 4_096 * scale,
@@ -37,7 +38,10 @@ impl Subject for AllocDb {
             lease_history_window_slots: 1_024,
             max_expiration_bucket_len: 16 * scale,
             max_wal_payload_bytes: 1_024,
-        }
+            max_snapshot_bytes: 0,
+        };
+        config.max_snapshot_bytes = max_snapshot_file_len(&config);
+        config
     }
 
     common_methods!(allocdb_core, AllocEngine);

@@ -7,6 +7,7 @@ use allocdb_core::engine::{AllocEngine, SubmitError};
 use allocdb_core::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId, Slot};
 use allocdb_core::result::{CommandOutcome, ResultCode};
 use allocdb_core::snapshot::decode_snapshot;
+use allocdb_core::snapshot_file::split_footer;
 use allocdb_core::state_machine::{LeaseDump, OperationRecord, StateMachine};
 
 use super::common::{
@@ -31,6 +32,7 @@ const DEFAULTS: Config = Config {
     lease_history_window_slots: 20,
     max_expiration_bucket_len: 4,
     max_wal_payload_bytes: 1024,
+    max_snapshot_bytes: 1 << 16,
 };
 
 scenario_config!(
@@ -48,6 +50,7 @@ scenario_config!(
         lease_history_window_slots,
         max_expiration_bucket_len,
         max_wal_payload_bytes,
+        max_snapshot_bytes,
     ]
 );
 
@@ -266,7 +269,8 @@ impl Driver for AllocDriver {
     durable_methods!(allocdb_core, AllocEngine);
 
     fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
-        decode_snapshot(bytes, &self.config)
+        let payload = split_footer(bytes).ok()?;
+        decode_snapshot(payload, &self.config)
             .ok()
             .map(|state| state.last_applied_lsn().get())
     }
