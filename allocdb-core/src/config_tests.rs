@@ -1,5 +1,5 @@
 use super::*;
-use crate::snapshot_file::FOOTER_LEN;
+use runtime::snapshot_file::FOOTER_LEN;
 
 #[test]
 fn small_config_is_valid() {

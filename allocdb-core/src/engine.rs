@@ -6,7 +6,6 @@
 //! of that write is unknown until the database is reopened, so every later call returns
 //! [`SubmitError::EngineHalted`].
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::command::{ClientRequest, CommandContext, InternalCommand};
@@ -15,69 +14,22 @@ use crate::config::Config;
 use crate::ids::{LeaseId, Lsn, ResourceId, Slot};
 use crate::recovery::{
     CLIENT_COMMAND, INTERNAL_COMMAND, RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME,
-    SNAPSHOT_MARKER, WAL_FILE_NAME, WAL_MAGIC, recover_with_ops,
+    SNAPSHOT_FOOTER_MAGIC, SNAPSHOT_MARKER, WAL_FILE_NAME, WAL_MAGIC, recover_with_ops,
 };
 use crate::result::CommandOutcome;
 use crate::snapshot::encode_snapshot;
-use crate::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use crate::state_machine::{
     LeaseLookupError, LeaseRecord, ResourceRecord, StateDump, StateMachine,
 };
+use runtime::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
-use runtime::wal_file::{FileError, WalFile};
+use runtime::wal_file::WalFile;
+
+pub use crate::engine_error::SubmitError;
 
 /// Expiries written per group commit inside `tick`.
 const TICK_BATCH: usize = 64;
-
-/// Why a write was not performed (or, for `Io`, why its fate is unknown).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SubmitError {
-    /// The slot is below the slot of the last applied frame; nothing was written.
-    SlotRegression { request_slot: Slot, last_slot: Slot },
-    /// An earlier append or sync failed; reopen the database.
-    EngineHalted,
-    /// Every lsn has been used; nothing was written.
-    LsnExhausted,
-    /// The request's encoding exceeds `max_wal_payload_bytes`; nothing was written.
-    CommandTooLarge {
-        index: usize,
-        payload_bytes: usize,
-        max: u32,
-    },
-    /// A file operation failed. For WAL appends and syncs the handle is now halted.
-    Io(FileError),
-    /// The snapshot file could not be written during a checkpoint (the handle stays usable).
-    SnapshotFile(SnapshotFileError),
-}
-
-impl fmt::Display for SubmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::SlotRegression {
-                request_slot,
-                last_slot,
-            } => write!(
-                f,
-                "slot {request_slot} is below the last applied slot {last_slot}"
-            ),
-            Self::EngineHalted => write!(f, "engine halted after a failed write; reopen it"),
-            Self::LsnExhausted => write!(f, "every lsn has been used"),
-            Self::CommandTooLarge {
-                index,
-                payload_bytes,
-                max,
-            } => write!(
-                f,
-                "request {index} encodes to {payload_bytes} bytes, above max_wal_payload_bytes {max}"
-            ),
-            Self::Io(error) => write!(f, "{error}"),
-            Self::SnapshotFile(error) => write!(f, "{error}"),
-        }
-    }
-}
-
-impl std::error::Error for SubmitError {}
 
 /// An open allocdb-core database.
 #[derive(Debug)]
@@ -387,7 +339,9 @@ impl AllocEngine {
             return Err(SubmitError::EngineHalted);
         }
         let bytes = encode_snapshot(&self.state);
-        write_snapshot_file(&self.snapshot_path(), &bytes, self.wal.storage_mut()).map_err(
+        let (path, max) = (self.snapshot_path(), self.state.config().max_snapshot_bytes);
+        let storage = self.wal.storage_mut();
+        write_snapshot_file(&path, &bytes, SNAPSHOT_FOOTER_MAGIC, max, storage).map_err(
             |error| match error {
                 SnapshotFileError::Io(error) => SubmitError::Io(error),
                 other => SubmitError::SnapshotFile(other),

@@ -4,8 +4,8 @@ use crate::ids::{ClientId, HolderId, OperationId};
 use crate::recovery::tests::drive;
 use crate::result::ResultCode;
 use crate::snapshot::SNAPSHOT_HEADER_LEN;
-use crate::snapshot_file::{split_footer, with_footer};
 use crate::state_machine::LeaseState;
+use runtime::snapshot_file::{split_footer, with_footer};
 use runtime::testkit::FaultyStorage;
 use runtime::wal::{RecordType, ScanStopReason, scan};
 use runtime::wal_file::FileOp;
@@ -326,10 +326,10 @@ fn lsn_exhaustion_is_a_definite_error() {
     drop(engine);
     let path = dir.path().join(SNAPSHOT_FILE_NAME);
     let file = fs::read(&path).unwrap();
-    let mut snapshot = split_footer(&file).unwrap().to_vec();
+    let mut snapshot = split_footer(&file, SNAPSHOT_FOOTER_MAGIC).unwrap().to_vec();
     snapshot[6..14].copy_from_slice(&(u64::MAX - 1).to_le_bytes());
     const { assert!(SNAPSHOT_HEADER_LEN >= 14) };
-    fs::write(&path, with_footer(&snapshot)).unwrap();
+    fs::write(&path, with_footer(&snapshot, SNAPSHOT_FOOTER_MAGIC)).unwrap();
     fs::write(dir.path().join(WAL_FILE_NAME), b"").unwrap();
     let mut engine = AllocEngine::open(dir.path(), config()).unwrap();
     assert_eq!(

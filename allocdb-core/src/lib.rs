@@ -5,9 +5,10 @@
 //! state + same results. The durable handle is [`AllocEngine`]; semantics, byte formats and
 //! deviations from the spec are documented in `docs/allocdb-core.md`.
 //!
-//! The substrate comes from the `runtime` crate (`retire_queue`, `wal`, `wal_file`,
-//! `fixed_map`; see `runtime/README.md`) or is still local (`snapshot_file`); it knows bytes,
-//! checksums, files and bounded queues only, never leases or result codes.
+//! The substrate (`retire_queue`, `fixed_map`, `wal`, `wal_file`, `snapshot_file`, the storage
+//! seam) comes from the `runtime` crate (see `runtime/README.md`); it knows bytes, checksums,
+//! files and bounded queues only, never leases or result codes. This crate names its bytes:
+//! `recovery::WAL_MAGIC`, the record-type constants and `recovery::SNAPSHOT_FOOTER_MAGIC`.
 #![forbid(unsafe_code)]
 
 pub mod command;
@@ -15,12 +16,12 @@ pub mod command_codec;
 mod command_codec_reader;
 pub mod config;
 pub mod engine;
+mod engine_error;
 pub mod ids;
 pub mod recovery;
 pub mod result;
 pub mod snapshot;
 mod snapshot_decode;
-pub mod snapshot_file;
 pub mod state_machine;
 mod state_machine_commands;
 mod state_machine_index;

@@ -26,8 +26,8 @@ use crate::snapshot::{
     LEGACY_SNAPSHOT_VERSION, SNAPSHOT_VERSION_OFFSET, SnapshotError, decode_legacy_snapshot,
     decode_snapshot,
 };
-use crate::snapshot_file::{SnapshotFileError, read_snapshot_bytes, split_footer};
 use crate::state_machine::StateMachine;
+use runtime::snapshot_file::{SnapshotFileError, read_snapshot_bytes, split_footer};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{CorruptionReason, Frame, Magic, RecordType, ScanStopReason, frames};
 use runtime::wal_file::{FileError, WalFile};
@@ -35,6 +35,9 @@ use runtime::wal_file::{FileError, WalFile};
 /// The magic that opens every frame of this engine's WAL: `b"ALDB"` (the runtime frames the
 /// bytes; the engine names them).
 pub const WAL_MAGIC: Magic = Magic::new(*b"ALDB");
+/// The footer magic of this engine's snapshot file: `b"ALSF"` (the runtime checks the
+/// footer; the engine names it).
+pub const SNAPSHOT_FOOTER_MAGIC: Magic = Magic::new(*b"ALSF");
 /// The record type of a client command's frame (its payload is an encoded client request).
 pub const CLIENT_COMMAND: RecordType = RecordType::External;
 /// The record type of an internal command's frame (its payload is an encoded internal command).
@@ -199,13 +202,14 @@ pub fn recover_with_ops(
     ops: Box<dyn Storage>,
 ) -> Result<Recovered, RecoveryError> {
     config.validate().map_err(RecoveryError::Config)?;
-    let (mut state, snapshot_lsn) = match load_snapshot(&dir.join(SNAPSHOT_FILE_NAME), config)? {
-        Some(state) => {
-            let lsn = state.last_applied_lsn();
-            (state, Some(lsn))
-        }
-        None => (StateMachine::new(*config), None),
-    };
+    let (mut state, snapshot_lsn) =
+        match load_snapshot(&dir.join(SNAPSHOT_FILE_NAME), config, ops.as_ref())? {
+            Some(state) => {
+                let lsn = state.last_applied_lsn();
+                (state, Some(lsn))
+            }
+            None => (StateMachine::new(*config), None),
+        };
     let mut wal = WalFile::open(&dir.join(WAL_FILE_NAME), ops).map_err(RecoveryError::Wal)?;
     let bytes = wal.read_all().map_err(RecoveryError::Wal)?;
     // Frames are replayed as they are read: nothing is collected (a WAL of a million frames
@@ -243,8 +247,12 @@ pub fn recover_with_ops(
 
 /// Reads and decodes the snapshot at `path`, if there is one: version 1 without a footer (the
 /// upgrade path), anything else through the footer check first.
-fn load_snapshot(path: &Path, config: &Config) -> Result<Option<StateMachine>, RecoveryError> {
-    let Some(bytes) = read_snapshot_bytes(path, config.max_snapshot_bytes)
+fn load_snapshot(
+    path: &Path,
+    config: &Config,
+    storage: &dyn Storage,
+) -> Result<Option<StateMachine>, RecoveryError> {
+    let Some(bytes) = read_snapshot_bytes(path, config.max_snapshot_bytes, storage)
         .map_err(RecoveryError::SnapshotFile)?
     else {
         return Ok(None);
@@ -253,7 +261,8 @@ fn load_snapshot(path: &Path, config: &Config) -> Result<Option<StateMachine>, R
     let state = if version == Some(&LEGACY_SNAPSHOT_VERSION.to_le_bytes()[..]) {
         decode_legacy_snapshot(&bytes, config)
     } else {
-        let payload = split_footer(&bytes).map_err(RecoveryError::SnapshotFile)?;
+        let payload =
+            split_footer(&bytes, SNAPSHOT_FOOTER_MAGIC).map_err(RecoveryError::SnapshotFile)?;
         decode_snapshot(payload, config)
     };
     state.map(Some).map_err(RecoveryError::Snapshot)

@@ -28,9 +28,9 @@ use std::fmt;
 use crate::command_codec::DecodeError;
 use crate::config::Config;
 use crate::ids::{LeaseId, ResourceId};
-use crate::snapshot_file::FOOTER_LEN;
 use crate::state_machine::{LeaseRecord, OperationRecord, StateMachine};
 use crate::state_machine_invariants::InvariantError;
+use runtime::snapshot_file::FOOTER_LEN;
 
 pub const SNAPSHOT_MAGIC: u32 = u32::from_le_bytes(*b"ALSN");
 /// The version this code writes: the snapshot is followed by the file footer.

@@ -151,7 +151,7 @@ fn each_decoder_takes_only_its_version() {
         decode_legacy_snapshot(&legacy, &config).unwrap_err(),
         SnapshotError::Decode(DecodeError::TrailingBytes { count: 1 })
     );
-    let file_bytes = (current.len() + crate::snapshot_file::FOOTER_LEN) as u64;
+    let file_bytes = (current.len() + runtime::snapshot_file::FOOTER_LEN) as u64;
     assert!(file_bytes <= max_snapshot_file_len(&config));
 }
 

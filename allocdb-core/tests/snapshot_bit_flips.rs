@@ -12,11 +12,11 @@
 use std::fs;
 use std::path::Path;
 
-use allocdb_core::snapshot_file::SnapshotFileError;
 use allocdb_core::{
     AllocEngine, ClientId, ClientRequest, Command, Config, HolderId, LeaseId, OperationId,
     RecoveryError, ResourceId, SNAPSHOT_FILE_NAME, Slot, StateDump,
 };
+use runtime::snapshot_file::SnapshotFileError;
 use runtime::testkit::FaultyStorage;
 
 /// The snapshot header's version field: bytes 4 and 5 (after the `u32` magic).

@@ -6,17 +6,18 @@
 //! the next checkpoint must write version 2 with the footer. The fixture is copied first: the
 //! committed files are never opened for writing.
 
+use allocdb_core::recovery::SNAPSHOT_FOOTER_MAGIC;
 use std::fs;
 use std::path::Path;
 
 use allocdb_core::command_codec::DecodeError;
 use allocdb_core::snapshot::SnapshotError;
 use allocdb_core::snapshot::{decode_snapshot, encode_snapshot};
-use allocdb_core::snapshot_file::{FOOTER_LEN, SnapshotFileError, split_footer, with_footer};
 use allocdb_core::{
     AllocEngine, ClientId, ClientRequest, Command, Config, HolderId, LeaseState, Lsn, OperationId,
     RecoveryError, ResourceId, ResourceState, SNAPSHOT_FILE_NAME, Slot, StateDump, WAL_FILE_NAME,
 };
+use runtime::snapshot_file::{FOOTER_LEN, SnapshotFileError, split_footer, with_footer};
 
 /// The config the fixture was written with, plus the field version 2 added.
 const CONFIG: Config = Config {
@@ -99,7 +100,7 @@ fn a_version_1_database_opens_and_its_next_checkpoint_writes_version_2() {
     let old = fs::read(&path).unwrap();
     assert_eq!((&old[..4], version(&old)), (&b"ALSN"[..], 1));
     assert!(
-        split_footer(&old).is_err(),
+        split_footer(&old, SNAPSHOT_FOOTER_MAGIC).is_err(),
         "a version-1 file has no footer"
     );
 
@@ -118,7 +119,7 @@ fn a_version_1_database_opens_and_its_next_checkpoint_writes_version_2() {
     assert_eq!(engine.checkpoint().unwrap(), Lsn(7));
     let new = fs::read(&path).unwrap();
     assert_eq!(version(&new), 2);
-    let payload = split_footer(&new).unwrap();
+    let payload = split_footer(&new, SNAPSHOT_FOOTER_MAGIC).unwrap();
     assert_eq!(payload.len() + FOOTER_LEN, new.len());
     assert_eq!(&new[payload.len()..][..4], b"ALSF");
     assert_eq!(decode_snapshot(payload, &CONFIG).unwrap().dump(), dump);
@@ -146,7 +147,10 @@ fn each_version_gets_only_its_own_path() {
     let error = SnapshotError::Decode(DecodeError::TrailingBytes { count: 1 });
     assert_eq!(refused(&trailing), RecoveryError::Snapshot(error));
     let error = SnapshotError::Decode(DecodeError::TrailingBytes { count: 16 });
-    assert_eq!(refused(&with_footer(&old)), RecoveryError::Snapshot(error));
+    assert_eq!(
+        refused(&with_footer(&old, SNAPSHOT_FOOTER_MAGIC)),
+        RecoveryError::Snapshot(error)
+    );
 
     // Version 2 without its footer is refused by the footer check.
     let state = AllocEngine::open(fixture().path(), CONFIG).unwrap();

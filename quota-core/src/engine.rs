@@ -14,13 +14,13 @@ use crate::command_codec::encode_request;
 use crate::config::Config;
 use crate::ids::{BucketId, Lsn, Slot};
 use crate::recovery::{
-    CLIENT_COMMAND, RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, SNAPSHOT_MARKER,
-    WAL_FILE_NAME, WAL_MAGIC, recover_with_ops,
+    CLIENT_COMMAND, RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, SNAPSHOT_FOOTER_MAGIC,
+    SNAPSHOT_MARKER, WAL_FILE_NAME, WAL_MAGIC, recover_with_ops,
 };
 use crate::result::CommandOutcome;
 use crate::snapshot::{encode_snapshot, max_snapshot_file_len};
-use crate::snapshot_file::{FOOTER_LEN, SnapshotFileError, write_snapshot_file};
 use crate::state_machine::{BucketRecord, StateDump, StateMachine};
+use runtime::snapshot_file::{FOOTER_LEN, SnapshotFileError, write_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
 use runtime::wal_file::{FileError, WalFile};
@@ -274,8 +274,9 @@ impl QuotaEngine {
             (bytes.len() + FOOTER_LEN) as u64 <= max_snapshot_file_len(self.state.config()),
             "a snapshot must fit max_snapshot_bytes (Config::validate checks full tables)"
         );
-        let path = self.snapshot_path();
-        write_snapshot_file(&path, &bytes, self.wal.storage_mut()).map_err(
+        let (path, max) = (self.snapshot_path(), self.state.config().max_snapshot_bytes);
+        let storage = self.wal.storage_mut();
+        write_snapshot_file(&path, &bytes, SNAPSHOT_FOOTER_MAGIC, max, storage).map_err(
             |error| match error {
                 SnapshotFileError::Io(error) => SubmitError::Io(error),
                 other => SubmitError::SnapshotFile(other),

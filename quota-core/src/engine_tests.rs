@@ -2,7 +2,7 @@ use super::*;
 use crate::command::Command;
 use crate::ids::{ClientId, OperationId};
 use crate::result::ResultCode;
-use crate::snapshot_file::with_footer;
+use runtime::snapshot_file::with_footer;
 use runtime::testkit::FaultyStorage;
 use runtime::wal::{encode_frame, scan};
 use runtime::wal_file::FileOp;
@@ -254,7 +254,7 @@ fn lsn_exhaustion_is_a_definite_error() {
     let dir = tempfile::tempdir().unwrap();
     let mut state = StateMachine::new(config());
     state.last_applied_lsn = Lsn(u64::MAX);
-    let snapshot = with_footer(&encode_snapshot(&state));
+    let snapshot = with_footer(&encode_snapshot(&state), SNAPSHOT_FOOTER_MAGIC);
     fs::write(dir.path().join(SNAPSHOT_FILE_NAME), snapshot).unwrap();
     let mut marker = Vec::new();
     encode_frame(&mut marker, WAL_MAGIC, u64::MAX, 0, SNAPSHOT_MARKER, &[]);

@@ -9,7 +9,6 @@ pub mod ids;
 pub mod recovery;
 pub mod result;
 pub mod snapshot;
-pub mod snapshot_file;
 pub mod state_machine;
 mod state_machine_commands;
 pub mod state_machine_invariants;

@@ -16,8 +16,8 @@ use crate::command_codec::{DecodeError, decode_request};
 use crate::config::{Config, ConfigError};
 use crate::ids::{Lsn, Slot};
 use crate::snapshot::{SnapshotError, decode_snapshot};
-use crate::snapshot_file::{SnapshotFileError, read_snapshot_file};
 use crate::state_machine::StateMachine;
+use runtime::snapshot_file::{SnapshotFileError, read_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{CorruptionReason, Frame, Magic, RecordType, ScanStopReason, frames};
 use runtime::wal_file::{FileError, WalFile};
@@ -25,6 +25,9 @@ use runtime::wal_file::{FileError, WalFile};
 /// The magic that opens every frame of this engine's WAL: `b"QTDB"` (the runtime frames the
 /// bytes; the engine names them).
 pub const WAL_MAGIC: Magic = Magic::new(*b"QTDB");
+/// The footer magic of this engine's snapshot file: `b"QTSF"` (the runtime checks the
+/// footer; the engine names it).
+pub const SNAPSHOT_FOOTER_MAGIC: Magic = Magic::new(*b"QTSF");
 /// The record type of a client command's frame (its payload is an encoded client request).
 pub const CLIENT_COMMAND: RecordType = RecordType::External;
 /// The record type the family uses for internal commands. quota-core has none and never writes
@@ -203,7 +206,8 @@ pub fn recover_with_ops(
 ) -> Result<Recovered, RecoveryError> {
     config.validate().map_err(RecoveryError::Config)?;
     let snapshot_path = dir.join(SNAPSHOT_FILE_NAME);
-    let snapshot = read_snapshot_file(&snapshot_path, config.max_snapshot_bytes)
+    let max = config.max_snapshot_bytes;
+    let snapshot = read_snapshot_file(&snapshot_path, SNAPSHOT_FOOTER_MAGIC, max, ops.as_ref())
         .map_err(RecoveryError::SnapshotFile)?;
     let (mut state, snapshot_lsn) = match snapshot {
         Some(bytes) => {

@@ -4,7 +4,7 @@ use crate::engine::QuotaEngine;
 use crate::ids::{BucketId, ClientId, OperationId};
 use crate::result::ResultCode;
 use crate::snapshot::encode_snapshot;
-use crate::snapshot_file::{FOOTER_LEN, FOOTER_LEN_OFFSET, with_footer};
+use runtime::snapshot_file::{FOOTER_LEN, FOOTER_LEN_OFFSET, with_footer};
 use runtime::wal::encode_frame;
 use std::fs;
 use std::path::PathBuf;
@@ -242,7 +242,11 @@ fn bad_config_and_bad_snapshot_are_typed_errors() {
             field: "max_buckets"
         })
     );
-    fs::write(dir.path().join(SNAPSHOT_FILE_NAME), with_footer(b"nope")).unwrap();
+    fs::write(
+        dir.path().join(SNAPSHOT_FILE_NAME),
+        with_footer(b"nope", SNAPSHOT_FOOTER_MAGIC),
+    )
+    .unwrap();
     assert!(matches!(
         recover(dir.path(), &config()),
         Err(RecoveryError::Snapshot(SnapshotError::BadMagic { .. }))
@@ -266,7 +270,7 @@ fn recover_snapshot(file: &[u8]) -> Result<Recovered, RecoveryError> {
 #[test]
 fn snapshot_footer_corruption_is_rejected_before_decode() {
     let payload = encode_snapshot(&StateMachine::new(config()));
-    let good = with_footer(&payload);
+    let good = with_footer(&payload, SNAPSHOT_FOOTER_MAGIC);
     assert!(recover_snapshot(&good).is_ok());
     let footer = good.len() - FOOTER_LEN;
     let footer_error = |bytes: &[u8]| match recover_snapshot(bytes) {

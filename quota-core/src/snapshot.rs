@@ -22,9 +22,9 @@ use crate::command_codec::{DecodeError, Reader};
 use crate::config::Config;
 use crate::ids::{BucketId, Lsn, OperationId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
-use crate::snapshot_file::FOOTER_LEN;
 use crate::state_machine::{BucketRecord, OperationRecord, StateMachine};
 use crate::state_machine_invariants::InvariantError;
+use runtime::snapshot_file::FOOTER_LEN;
 
 pub const SNAPSHOT_MAGIC: u32 = u32::from_le_bytes(*b"QTSN");
 pub const SNAPSHOT_VERSION: u16 = 1;

@@ -5,15 +5,16 @@
 
 mod common;
 
+use quota_core::recovery::SNAPSHOT_FOOTER_MAGIC;
 use std::fs;
 
 use proptest::prelude::*;
 use quota_core::recovery::{CLIENT_COMMAND, INTERNAL_COMMAND, WAL_MAGIC};
-use quota_core::snapshot_file::with_footer;
 use quota_core::{
     BucketId, ClientId, ClientRequest, Command, Config, OperationId, QuotaEngine,
     SNAPSHOT_FILE_NAME, Slot, SubmitError, WAL_FILE_NAME,
 };
+use runtime::snapshot_file::with_footer;
 use runtime::wal::encode_frame;
 
 use common::open_fast;
@@ -103,7 +104,7 @@ proptest! {
         footer_ok in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let file = if footer_ok { with_footer(&payload) } else { payload };
+        let file = if footer_ok { with_footer(&payload, SNAPSHOT_FOOTER_MAGIC) } else { payload };
         fs::write(dir.path().join(SNAPSHOT_FILE_NAME), &file).unwrap();
         if let Ok(engine) = QuotaEngine::open(dir.path(), config()) {
             engine.state().validate_invariants().unwrap();

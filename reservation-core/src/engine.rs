@@ -15,12 +15,12 @@ use crate::config::Config;
 use crate::ids::{HoldId, Lsn, PoolId, Slot};
 use crate::recovery::{
     CLIENT_COMMAND, INTERNAL_COMMAND, RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME,
-    SNAPSHOT_MARKER, WAL_FILE_NAME, WAL_MAGIC, recover_with_ops,
+    SNAPSHOT_FOOTER_MAGIC, SNAPSHOT_MARKER, WAL_FILE_NAME, WAL_MAGIC, recover_with_ops,
 };
 use crate::result::CommandOutcome;
 use crate::snapshot::encode_snapshot;
-use crate::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use crate::state_machine::{HoldLookupError, HoldRecord, PoolRecord, StateDump, StateMachine};
+use runtime::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
 use runtime::wal_file::{FileError, WalFile};
@@ -384,7 +384,8 @@ impl ReservationEngine {
         let bytes = encode_snapshot(&self.state);
         let path = self.snapshot_path();
         let max = self.state.config().max_snapshot_bytes;
-        write_snapshot_file(&path, &bytes, max, self.wal.storage_mut()).map_err(
+        let storage = self.wal.storage_mut();
+        write_snapshot_file(&path, &bytes, SNAPSHOT_FOOTER_MAGIC, max, storage).map_err(
             |error| match error {
                 SnapshotFileError::Io(error) => SubmitError::Io(error),
                 other => SubmitError::Snapshot(other),

@@ -2,8 +2,8 @@ use super::*;
 use crate::command::Command;
 use crate::ids::{ClientId, OperationId};
 use crate::result::ResultCode;
-use crate::snapshot_file::{FOOTER_LEN, SnapshotFileError};
 use crate::state_machine::HoldState;
+use runtime::snapshot_file::{FOOTER_LEN, SnapshotFileError};
 use runtime::testkit::FaultyStorage;
 use runtime::wal::{RecordType, ScanStopReason, scan};
 use runtime::wal_file::FileOp;
@@ -312,7 +312,14 @@ fn lsn_exhaustion_is_a_definite_error() {
     let path = dir.path().join(SNAPSHOT_FILE_NAME);
     let bytes = encode_snapshot(&state);
     let mut ops = DiskStorage;
-    write_snapshot_file(&path, &bytes, config().max_snapshot_bytes, &mut ops).unwrap();
+    write_snapshot_file(
+        &path,
+        &bytes,
+        SNAPSHOT_FOOTER_MAGIC,
+        config().max_snapshot_bytes,
+        &mut ops,
+    )
+    .unwrap();
     let mut engine = ReservationEngine::open(dir.path(), config()).unwrap();
     engine.submit(&request(1, pool(1, 10)), Slot(0)).unwrap();
     assert_eq!(engine.state().last_applied_lsn(), Lsn(u64::MAX));

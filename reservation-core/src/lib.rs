@@ -5,9 +5,10 @@
 //! state + same results. The durable handle is [`ReservationEngine`]; semantics, byte formats
 //! and deviations from the spec are documented in `docs/reservation-core.md`.
 //!
-//! The substrate comes from the `runtime` crate (`retire_queue`, `wal`, `wal_file`,
-//! `fixed_map`; see `runtime/README.md`) or is still local (`snapshot_file`); it knows bytes,
-//! checksums, files and bounded queues only, never holds or result codes.
+//! The substrate (`retire_queue`, `fixed_map`, `wal`, `wal_file`, `snapshot_file`, the storage
+//! seam) comes from the `runtime` crate (see `runtime/README.md`); it knows bytes, checksums,
+//! files and bounded queues only, never holds or result codes. This crate names its bytes:
+//! `recovery::WAL_MAGIC`, the record-type constants and `recovery::SNAPSHOT_FOOTER_MAGIC`.
 #![forbid(unsafe_code)]
 
 pub mod command;
@@ -19,7 +20,6 @@ pub mod recovery;
 pub mod result;
 pub mod snapshot;
 mod snapshot_decode;
-pub mod snapshot_file;
 pub mod state_machine;
 mod state_machine_commands;
 mod state_machine_index;
@@ -33,9 +33,9 @@ pub use recovery::{
     RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover, recover_with_ops,
 };
 pub use result::{CommandOutcome, ResultCode};
+pub use runtime::snapshot_file::SnapshotFileError;
 pub use runtime::storage::{DiskStorage, Storage};
 pub use runtime::wal::ScanStopReason;
-pub use snapshot_file::SnapshotFileError;
 pub use state_machine::{
     HoldLookupError, HoldRecord, HoldState, OperationRecord, PoolRecord, StateDump, StateMachine,
 };

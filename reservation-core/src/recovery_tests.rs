@@ -366,7 +366,7 @@ fn bad_config_and_bad_snapshot_are_typed_errors() {
         recover(dir.path(), &config()).unwrap_err(),
         RecoveryError::SnapshotFile(SnapshotFileError::TooShort { file_bytes: 4 })
     );
-    let footed = crate::snapshot_file::with_footer(b"nope");
+    let footed = runtime::snapshot_file::with_footer(b"nope", SNAPSHOT_FOOTER_MAGIC);
     fs::write(&snapshot, &footed).unwrap();
     assert!(matches!(
         recover(dir.path(), &config()),

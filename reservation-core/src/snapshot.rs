@@ -21,9 +21,9 @@ use std::fmt;
 use crate::command_codec::DecodeError;
 use crate::config::Config;
 use crate::ids::HoldId;
-use crate::snapshot_file::FOOTER_LEN;
 use crate::state_machine::{HoldRecord, OperationRecord, StateMachine};
 use crate::state_machine_invariants::InvariantError;
+use runtime::snapshot_file::FOOTER_LEN;
 
 pub use crate::snapshot_decode::decode_snapshot;
 

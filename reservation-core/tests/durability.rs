@@ -3,6 +3,7 @@
 
 mod support;
 
+use reservation_core::recovery::SNAPSHOT_FOOTER_MAGIC;
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -12,7 +13,7 @@ use reservation_core::engine::ReservationEngine;
 use reservation_core::ids::{ClientId, HoldId, OperationId, PoolId, Slot};
 use reservation_core::recovery::{SNAPSHOT_FILE_NAME, WAL_FILE_NAME};
 use reservation_core::result::ResultCode;
-use reservation_core::snapshot_file::with_footer;
+use runtime::snapshot_file::with_footer;
 use runtime::testkit::FaultyStorage;
 use support::fast_tempdir;
 
@@ -150,7 +151,7 @@ proptest! {
         let dir = fast_tempdir();
         std::fs::write(dir.path().join(WAL_FILE_NAME), &wal).unwrap();
         if let Some(payload) = snapshot {
-            let file = with_footer(&payload);
+            let file = with_footer(&payload, SNAPSHOT_FOOTER_MAGIC);
             std::fs::write(dir.path().join(SNAPSHOT_FILE_NAME), &file).unwrap();
         }
         if let Ok(engine) = ReservationEngine::open(dir.path(), Config::small()) {

@@ -11,6 +11,7 @@
 
 pub mod fixed_map;
 pub mod retire_queue;
+pub mod snapshot_file;
 pub mod storage;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -71,6 +71,13 @@ pub trait Storage: Send {
     /// The underlying I/O error (`NotFound` when missing).
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
 
+    /// Reads the first `limit` bytes of the file at `path` (all of it when shorter), so a
+    /// caller can bound what it reads even if the file grows after a size check.
+    ///
+    /// # Errors
+    /// The underlying I/O error (`NotFound` when missing).
+    fn read_prefix(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>>;
+
     /// Renames `from` over `to` (atomic on the same filesystem; not durable until
     /// [`Self::sync_dir`]).
     ///
@@ -152,6 +159,12 @@ impl Storage for DiskStorage {
         Ok(bytes)
     }
 
+    fn read_prefix(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        File::open(path)?.take(limit).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
     fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
         fs::rename(from, to)
     }
@@ -194,6 +207,8 @@ mod tests {
         file.write_all(b"!").unwrap();
         drop(file);
         assert_eq!(storage.read(&a).unwrap(), b"hello!");
+        assert_eq!(storage.read_prefix(&a, 3).unwrap(), b"hel");
+        assert_eq!(storage.read_prefix(&a, 100).unwrap(), b"hello!");
         assert_eq!(storage.file_len(&a).unwrap(), 6);
 
         let b = dir.path().join("b");
@@ -221,6 +236,7 @@ mod tests {
         let missing = dir.path().join("missing");
         for error in [
             storage.read(&missing).unwrap_err(),
+            storage.read_prefix(&missing, 1).unwrap_err(),
             storage.file_len(&missing).unwrap_err(),
             storage.remove(&missing).unwrap_err(),
             storage.list(&missing).unwrap_err(),

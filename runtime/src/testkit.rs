@@ -25,7 +25,7 @@ pub struct FaultPlan {
     pub syncs: u64,
     /// Opens and creates so far.
     pub opens: u64,
-    /// Whole-file reads so far.
+    /// Whole-file and prefix reads so far.
     pub reads: u64,
     /// `set_len` calls so far.
     pub truncates: u64,
@@ -213,6 +213,13 @@ impl Storage for FaultyStorage {
             return Err(injected("read"));
         }
         DiskStorage.read(path)
+    }
+
+    fn read_prefix(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        if self.with_plan(|plan| tick(&mut plan.reads, plan.fail_read)) {
+            return Err(injected("read"));
+        }
+        DiskStorage.read_prefix(path, limit)
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {

@@ -7,8 +7,8 @@ use allocdb_core::engine::{AllocEngine, SubmitError};
 use allocdb_core::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId, Slot};
 use allocdb_core::result::{CommandOutcome, ResultCode};
 use allocdb_core::snapshot::decode_snapshot;
-use allocdb_core::snapshot_file::split_footer;
 use allocdb_core::state_machine::{LeaseDump, OperationRecord, StateMachine};
+use runtime::snapshot_file::split_footer;
 
 use super::common::{
     driver_struct, durable_methods, expiry_lines, fields, opt, outcome_helpers, retire_line,
@@ -269,7 +269,7 @@ impl Driver for AllocDriver {
     durable_methods!(allocdb_core, AllocEngine);
 
     fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
-        let payload = split_footer(bytes).ok()?;
+        let payload = split_footer(bytes, allocdb_core::recovery::SNAPSHOT_FOOTER_MAGIC).ok()?;
         decode_snapshot(payload, &self.config)
             .ok()
             .map(|state| state.last_applied_lsn().get())

@@ -6,8 +6,8 @@ use quota_core::engine::{QuotaEngine, SubmitError};
 use quota_core::ids::{BucketId, ClientId, OperationId, Slot};
 use quota_core::result::{CommandOutcome, ResultCode};
 use quota_core::snapshot::decode_snapshot;
-use quota_core::snapshot_file::split_footer;
 use quota_core::state_machine::{BucketRecord, OperationRecord, StateMachine};
+use runtime::snapshot_file::split_footer;
 
 use super::common::{
     driver_struct, durable_methods, fields, outcome_helpers, retire_line, scenario_config,
@@ -139,7 +139,7 @@ impl Driver for QuotaDriver {
     durable_methods!(quota_core, QuotaEngine);
 
     fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
-        let payload = split_footer(bytes).ok()?;
+        let payload = split_footer(bytes, quota_core::recovery::SNAPSHOT_FOOTER_MAGIC).ok()?;
         decode_snapshot(payload, &self.config)
             .ok()
             .map(|state| state.last_applied_lsn().get())

@@ -7,8 +7,8 @@ use reservation_core::engine::{ReservationEngine, SubmitError};
 use reservation_core::ids::{ClientId, HoldId, OperationId, PoolId, Slot};
 use reservation_core::result::{CommandOutcome, ResultCode};
 use reservation_core::snapshot::decode_snapshot;
-use reservation_core::snapshot_file::verify_footer;
 use reservation_core::state_machine::{HoldRecord, OperationRecord, PoolRecord, StateMachine};
+use runtime::snapshot_file::split_footer;
 
 use super::common::{
     driver_struct, durable_methods, expiry_lines, fields, opt, outcome_helpers, retire_line,
@@ -211,7 +211,8 @@ impl Driver for ReservationDriver {
     durable_methods!(reservation_core, ReservationEngine);
 
     fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
-        let payload = verify_footer(bytes).ok()?;
+        let payload =
+            split_footer(bytes, reservation_core::recovery::SNAPSHOT_FOOTER_MAGIC).ok()?;
         decode_snapshot(payload, &self.config)
             .ok()
             .map(|state| state.last_applied_lsn().get())
