@@ -36,6 +36,7 @@ pub use recovery::{
     RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover, recover_with_ops,
 };
 pub use result::{CommandOutcome, ResultCode};
+pub use runtime::snapshot_file::SnapshotFileError;
 pub use runtime::storage::{DiskStorage, Storage};
 pub use runtime::wal::ScanStopReason;
 pub use state_machine::{

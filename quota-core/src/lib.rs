@@ -21,4 +21,5 @@ pub use recovery::{RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_N
 pub use result::{CommandOutcome, ResultCode};
 pub use state_machine::{BucketRecord, StateDump, StateMachine};
 // The storage seam `open_with_storage` takes, as the other engines re-export it.
+pub use runtime::snapshot_file::SnapshotFileError;
 pub use runtime::storage::{DiskStorage, Storage};
