@@ -15,6 +15,7 @@ use anyhow::Context;
 
 use crate::workspace::display_path;
 
+mod nesting;
 mod test_files;
 
 use test_files::{declared_modules, test_file_set};
@@ -180,11 +181,19 @@ pub fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
     }
 }
 
+/// The stack of each parser thread. syn's parser, the drop of its tree and the analyses'
+/// visitors recurse once or more per nesting level, so the stack bounds the nesting a file may
+/// have; [`nesting::MAX_NESTING_DEPTH`] keeps every file well inside it (the measurements are in
+/// `docs/dup-report.md`). 8 MiB, the size of a main thread on Linux, where the platform default
+/// for other threads is 2 MiB.
+pub const WORKER_STACK_BYTES: usize = 8 << 20;
+
 /// Reads, parses and analyzes every file on `threads` worker threads.
 ///
 /// # Errors
-/// A file that cannot be read (a file that is not UTF-8 or does not parse is a [`ParseError`]
-/// in its [`Analyzed::result`] instead).
+/// A file that cannot be read (a file that is not UTF-8, nests deeper than
+/// [`nesting::MAX_NESTING_DEPTH`] or does not parse is a [`ParseError`] in its
+/// [`Analyzed::result`] instead).
 ///
 /// # Panics
 /// Only if `analyze_file` panics on a worker thread (the panic is propagated).
@@ -201,24 +210,37 @@ where
     let next = AtomicUsize::new(0);
     let outputs: Mutex<Vec<(usize, PerFile<T>)>> = Mutex::new(Vec::with_capacity(files.len()));
     let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let fail = |error: anyhow::Error| {
+        failure
+            .lock()
+            .expect("no worker panics")
+            .get_or_insert(error);
+    };
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
-            scope.spawn(|| {
+            let worker = || {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(index) else { break };
                     match process(file, &analyze_file) {
                         Ok(out) => outputs.lock().expect("no worker panics").push((index, out)),
                         Err(error) => {
-                            failure
-                                .lock()
-                                .expect("no worker panics")
-                                .get_or_insert(error);
+                            fail(error);
                             break;
                         }
                     }
                 }
-            });
+            };
+            // An explicit size, so that the nesting limit's margin does not depend on
+            // `RUST_MIN_STACK` (see [`WORKER_STACK_BYTES`]).
+            let spawned = std::thread::Builder::new()
+                .name("xtask-parse".to_owned())
+                .stack_size(WORKER_STACK_BYTES)
+                .spawn_scoped(scope, worker);
+            if let Err(error) = spawned {
+                fail(anyhow::Error::new(error).context("starting a parser thread"));
+                break;
+            }
         }
     });
     if let Some(error) = failure.into_inner().expect("no worker panics") {
@@ -265,6 +287,20 @@ where
         }
     };
     let lines = text.lines().count();
+    // Checked before syn sees the file: a file nested too deeply would overflow the stack of
+    // this thread and abort the whole process.
+    if let Some(deep) = nesting::find_too_deep(&text, nesting::MAX_NESTING_DEPTH) {
+        return Ok(PerFile {
+            lines,
+            result: Err(ParseError {
+                file: file.display.clone(),
+                line: deep.line,
+                column: deep.column,
+                message: nesting::too_deep_message(nesting::MAX_NESTING_DEPTH),
+            }),
+            modules: Vec::new(),
+        });
+    }
     let outcome = match syn::parse_file(&text) {
         Ok(syntax) => {
             let modules = declared_modules(&file.path, &syntax);
