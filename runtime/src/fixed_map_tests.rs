@@ -156,3 +156,88 @@ proptest! {
         prop_assert_eq!(listed, model);
     }
 }
+
+#[test]
+fn the_hash_is_pinned() {
+    // The hash decides probe order and `iter_unordered` order, so it is part of determinism:
+    // these values must never change across versions or platforms (splitmix64 finalizer over
+    // both halves of the key).
+    for (key, hash) in [
+        (0_u128, 0x0000_0000_0000_0000_u64),
+        (1, 0x5692_161D_100B_05E5),
+        (2, 0xDBD2_3897_3A2B_148A),
+        (0xFFFF_FFFF_FFFF_FFFF, 0xB4D0_55FC_F2CB_BD7B),
+        (1 << 64, 0xC78F_7EB8_3464_1ED5),
+        (u128::MAX, 0xEE00_6E63_6599_B00D),
+    ] {
+        assert_eq!(hash_bits(key), hash, "key {key:#x}");
+    }
+    assert_eq!(7_u64.key_bits(), 7);
+    assert_eq!(u64::MAX.key_bits(), u128::from(u64::MAX));
+    assert_eq!(u128::MAX.key_bits(), u128::MAX);
+    assert_eq!(((1_u128 << 100) + 3).key_bits(), (1 << 100) + 3);
+}
+
+#[test]
+fn sequential_keys_spread_over_the_index() {
+    // O(1) expected probes: 1,024 sequential ids in a table of 1,024 (index of 2,048 slots)
+    // never sit far from their home slot. A hash that sends every key home to one slot would
+    // put the last key 1,023 slots away.
+    let mut map: FixedMap<u64, ()> = FixedMap::new(1024);
+    for key in 0..1024 {
+        map.insert(key, ()).unwrap();
+    }
+    let farthest = (0..1024_u64)
+        .map(|key| {
+            let slot = map.probe(key).expect("every key is present");
+            slot.wrapping_sub(map.home(key)) & map.mask
+        })
+        .max()
+        .unwrap();
+    assert!(farthest < 32, "a key sits {farthest} slots from its home");
+}
+
+#[test]
+fn allocation_is_the_index_plus_the_entries() {
+    // capacity 8: an index of 16 slots (a power of two at most half full) and 8 keys and values.
+    let mut map: FixedMap<u64, u32> = FixedMap::new(8);
+    assert_eq!(map.allocated_slots(), 16 + 8 + 8);
+    for key in 0..8 {
+        map.insert(key, 0).unwrap();
+    }
+    assert_eq!(map.allocated_slots(), 32, "full, nothing grew");
+}
+
+#[test]
+fn emptiness_and_membership_follow_the_entries() {
+    let mut map: FixedMap<u64, u32> = FixedMap::new(2);
+    assert!(map.is_empty() && !map.contains_key(5));
+    map.insert(5, 50).unwrap();
+    assert!(!map.is_empty() && map.contains_key(5) && !map.contains_key(6));
+}
+
+#[test]
+fn validate_names_each_broken_invariant() {
+    let filled = || {
+        let mut map: FixedMap<u64, u32> = FixedMap::new(4);
+        for key in [1, 2, 3] {
+            map.insert(key, 0).unwrap();
+        }
+        map
+    };
+    filled().validate().unwrap();
+    let mut extra_value = filled();
+    extra_value.values.push(9);
+    assert!(extra_value.validate().unwrap_err().contains("values"));
+    let mut lost_slot = filled();
+    let slot = lost_slot.probe(2).unwrap();
+    lost_slot.index[slot] = EMPTY;
+    assert!(lost_slot.validate().unwrap_err().contains("occupied slots"));
+    let mut past_end = filled();
+    let slot = past_end.probe(3).unwrap();
+    past_end.index[slot] = 7;
+    assert!(past_end.validate().unwrap_err().contains("points past"));
+    let mut swapped = filled();
+    swapped.keys.swap(0, 1);
+    assert!(swapped.validate().unwrap_err().contains("unreachable"));
+}

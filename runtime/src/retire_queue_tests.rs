@@ -231,3 +231,43 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn emptiness_follows_pushes_and_pops() {
+    let mut queue = RetireQueue::new(2);
+    assert!(queue.is_empty());
+    queue.push(1_u8, 1).unwrap();
+    assert!(!queue.is_empty());
+    queue.pop_due(2).unwrap();
+    assert!(queue.is_empty());
+}
+
+#[test]
+fn validate_and_assert_valid_catch_a_broken_queue() {
+    // A length past the ring (every slot still holds an entry, so counting them alone would
+    // not notice) and entries out of slot order are both refused.
+    let mut overfull = RetireQueue::new(2);
+    overfull.push(1_u8, 1).unwrap();
+    overfull.push(2, 2).unwrap();
+    overfull.len = 3;
+    assert_eq!(
+        overfull.validate(),
+        Err(RetireQueueError::Full { capacity: 2 })
+    );
+    let mut unordered = RetireQueue::new(2);
+    unordered.push(1_u8, 5).unwrap();
+    unordered.push(2, 6).unwrap();
+    unordered.slots.swap(0, 1);
+    assert_eq!(
+        unordered.validate(),
+        Err(RetireQueueError::OutOfOrder {
+            retire_after_slot: 5,
+            newest_slot: 6
+        })
+    );
+    let panicked = std::panic::catch_unwind(|| unordered.assert_valid());
+    assert!(
+        panicked.is_err(),
+        "assert_valid must panic on a broken queue"
+    );
+}

@@ -242,3 +242,17 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn only_a_missing_file_reads_as_none() {
+    // A path under a regular file cannot exist: its error is not `NotFound` and must not be
+    // taken for "no snapshot".
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain");
+    fs::write(&file, b"x").unwrap();
+    let error = read_snapshot_bytes(&file.join("snapshot"), MAX, &DiskStorage).unwrap_err();
+    assert!(
+        matches!(&error, SnapshotFileError::Io(e) if e.op == FileOp::Open && e.kind != io::ErrorKind::NotFound),
+        "{error:?}"
+    );
+}

@@ -47,6 +47,8 @@ pub struct FaultPlan {
     pub fail_rename: Option<u64>,
     /// Syncs succeed without reaching the disk (counted all the same).
     pub skip_syncs: bool,
+    /// Syncs that reached the disk (not skipped, not failed).
+    pub disk_syncs: u64,
 }
 
 /// Counts one call of a kind; whether it is the armed one.
@@ -127,7 +129,11 @@ impl FaultyStorage {
             if tick(&mut plan.syncs, plan.fail_sync) {
                 return Err(injected(what));
             }
-            Ok(!plan.skip_syncs)
+            if plan.skip_syncs {
+                return Ok(false);
+            }
+            plan.disk_syncs += 1;
+            Ok(true)
         })
     }
 
@@ -316,6 +322,37 @@ mod tests {
         storage.fail_nth_sync(1);
         assert!(file.sync_data().is_err());
         assert_eq!(storage.with_plan(|plan| plan.syncs), 3);
+    }
+
+    #[test]
+    fn only_unskipped_syncs_reach_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        for (mut storage, disk_syncs) in [
+            (FaultyStorage::new(), 2),
+            (FaultyStorage::skipping_syncs(), 0),
+        ] {
+            let mut file = storage.create(&dir.path().join("f")).unwrap();
+            file.sync_data().unwrap();
+            storage.sync_dir(dir.path()).unwrap();
+            let plan = storage.with_plan(|plan| plan.clone());
+            assert_eq!((plan.syncs, plan.disk_syncs), (2, disk_syncs));
+        }
+    }
+
+    #[test]
+    fn path_operations_reach_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = FaultyStorage::new();
+        let path = dir.path().join("f");
+        let mut file = storage.create(&path).unwrap();
+        file.write_all(b"abc").unwrap();
+        drop(file);
+        assert_eq!(storage.file_len(&path).unwrap(), 3);
+        assert_eq!(storage.read_prefix(&path, 2).unwrap(), b"ab");
+        assert_eq!(storage.list(dir.path()).unwrap(), ["f"]);
+        storage.remove(&path).unwrap();
+        assert!(!path.exists());
+        assert!(storage.list(dir.path()).unwrap().is_empty());
     }
 
     #[test]

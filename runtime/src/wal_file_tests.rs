@@ -217,3 +217,14 @@ fn a_new_log_syncs_its_directory_and_an_existing_one_does_not() {
         "no sync for an existing log"
     );
 }
+
+#[test]
+fn emptiness_follows_the_appended_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wal = WalFile::open(&dir.path().join("wal"), real()).unwrap();
+    assert!(wal.is_empty());
+    wal.append(b"x").unwrap();
+    assert!(!wal.is_empty());
+    wal.truncate_to(0).unwrap();
+    assert!(wal.is_empty());
+}
