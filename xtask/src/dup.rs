@@ -25,7 +25,6 @@
 mod classes;
 mod hash;
 mod items;
-mod lexer;
 mod near;
 mod render_html;
 mod render_text;

@@ -15,6 +15,7 @@ use anyhow::Context;
 
 use crate::workspace::display_path;
 
+pub(crate) mod lexer;
 mod nesting;
 mod test_files;
 

@@ -14,7 +14,7 @@ use proc_macro2::{LineColumn, Span};
 
 use super::hash::{IdHasher, fnv, mix};
 use super::items::{delimiter_close, impl_label, item_end, item_label, type_name};
-use super::lexer::{Class, Lexeme, tokenize};
+use crate::source::lexer::{Class, Lexeme, tokenize};
 use crate::source::{is_test_code, item_attrs};
 
 /// One unit of comparison, as plain data.

@@ -5,11 +5,11 @@
 //! once, iteratively, and refuses a file nested deeper than [`MAX_NESTING_DEPTH`] before syn
 //! sees it.
 //!
-//! It lexes just enough Rust not to count delimiters that are not tokens: line comments, nested
-//! block comments, string, byte string and C string literals with escapes, raw strings
-//! (`r#"..."#`, `br"..."`, `cr##"..."##`), char and byte literals (`'('`, `b'{'`, `'\''`), which
-//! it tells apart from lifetimes and labels (`'a`, `'static`). It never panics; input that does
-//! not lex is left for syn to report.
+//! It counts the delimiter tokens of the shared lexer ([`super::lexer`]), which skips comments
+//! and literals (strings, raw strings, byte and C strings, char literals, told apart from
+//! lifetimes and labels). It never panics; input that does not lex is left for syn to report.
+
+use super::lexer::{Class, tokens_of};
 
 /// The deepest delimiter nesting (`(`, `[`, `{` together) a file may have. Measured on the
 /// 8 MiB parser threads ([`super::WORKER_STACK_BYTES`]), the shallowest construct that crashed
@@ -36,177 +36,32 @@ pub fn too_deep_message(limit: usize) -> String {
     )
 }
 
-/// The first opening delimiter nested deeper than `limit`, if any.
+/// The first opening delimiter nested deeper than `limit`, if any. Walks the shared lexer's
+/// tokens (so a delimiter in a comment or a literal never counts), allocating nothing.
 #[must_use]
 pub fn find_too_deep(text: &str, limit: usize) -> Option<TooDeep> {
-    let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut line = 1usize;
-    let mut line_start = 0usize;
-    let mut pos = 0usize;
-    while pos < bytes.len() {
-        let byte = bytes[pos];
-        let end = match byte {
-            b'\n' => {
-                line += 1;
-                line_start = pos + 1;
-                pos + 1
-            }
+    for token in tokens_of(text) {
+        if token.class != Class::Punct {
+            continue;
+        }
+        let start = token.start as usize;
+        match text.as_bytes()[start] {
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
-                    let column = text[line_start..pos].chars().count() + 1;
-                    return Some(TooDeep { line, column });
-                }
-                pos + 1
-            }
-            b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                pos + 1
-            }
-            b'/' if bytes.get(pos + 1) == Some(&b'/') => line_end(bytes, pos),
-            b'/' if bytes.get(pos + 1) == Some(&b'*') => block_comment_end(bytes, pos),
-            b'"' => quoted_end(bytes, pos, b'"'),
-            b'\'' => char_or_lifetime_end(bytes, pos),
-            _ if is_word_byte(byte) => word_end(bytes, pos),
-            _ => pos + 1,
-        };
-        // Literals and comments may span lines: count the newlines they hold.
-        if end > pos + 1 {
-            for (offset, &skipped) in bytes[pos..end].iter().enumerate() {
-                if skipped == b'\n' {
-                    line += 1;
-                    line_start = pos + offset + 1;
+                    let line_start = text[..start].rfind('\n').map_or(0, |newline| newline + 1);
+                    return Some(TooDeep {
+                        line: token.line as usize,
+                        column: text[line_start..start].chars().count() + 1,
+                    });
                 }
             }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
         }
-        pos = end;
     }
     None
-}
-
-/// The end of the identifier, keyword or number at `start`, or of the literal it prefixes
-/// (`r"..."`, `b'x'`, `br#"..."#`, `c"..."`).
-fn word_end(bytes: &[u8], start: usize) -> usize {
-    let mut end = start;
-    while end < bytes.len() && is_word_byte(bytes[end]) {
-        end += 1;
-    }
-    let next = bytes.get(end).copied();
-    match (&bytes[start..end], next) {
-        (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => raw_string_end(bytes, end).unwrap_or(end),
-        (b"b" | b"c", Some(b'"')) => quoted_end(bytes, end, b'"'),
-        (b"b", Some(b'\'')) => char_end(bytes, end).unwrap_or(end + 1),
-        _ => end,
-    }
-}
-
-/// The end of `#*"..."#*` at `at`, or `None` when no `"` follows the hashes (a raw identifier
-/// such as `r#match`, whose `#` is then scanned as punctuation).
-fn raw_string_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let hashes = bytes[at..].iter().take_while(|&&b| b == b'#').count();
-    let open = at + hashes;
-    if bytes.get(open) != Some(&b'"') {
-        return None;
-    }
-    let mut pos = open + 1;
-    while pos < bytes.len() {
-        if bytes[pos] == b'"'
-            && bytes[pos + 1..].iter().take_while(|&&b| b == b'#').count() >= hashes
-        {
-            return Some(pos + 1 + hashes);
-        }
-        pos += 1;
-    }
-    Some(bytes.len())
-}
-
-/// The end of a literal quoted with `quote` that opens at `open`, escapes honoured.
-fn quoted_end(bytes: &[u8], open: usize, quote: u8) -> usize {
-    let mut pos = open + 1;
-    while pos < bytes.len() {
-        match bytes[pos] {
-            b'\\' => pos += 2,
-            b if b == quote => return pos + 1,
-            _ => pos += 1,
-        }
-    }
-    bytes.len()
-}
-
-/// At a `'`: a char literal (`'('`, `'\n'`, `'\u{7b}'`) is skipped whole; a lifetime or a
-/// label (`'a`, `'static`) and a stray quote are skipped one byte, so the word after them is
-/// scanned as a word.
-fn char_or_lifetime_end(bytes: &[u8], start: usize) -> usize {
-    char_end(bytes, start).unwrap_or(start + 1)
-}
-
-/// The end of the char literal whose opening quote is at `start`, if it is one.
-fn char_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let first = *bytes.get(start + 1)?;
-    if first == b'\\' {
-        // An escape: `\n`, `\'`, `\x7f`, `\u{..}`; it ends at the next quote on the line.
-        let mut pos = start + 3;
-        while pos < bytes.len() && bytes[pos] != b'\n' {
-            if bytes[pos] == b'\'' {
-                return Some(pos + 1);
-            }
-            pos += 1;
-        }
-        return None;
-    }
-    if first == b'\n' || first == b'\'' {
-        return None;
-    }
-    // One character, then the closing quote: `'a'` is a char, `'ab` and `'a` are lifetimes.
-    let char_len = utf8_len(first);
-    (bytes.get(start + 1 + char_len) == Some(&b'\'')).then_some(start + 2 + char_len)
-}
-
-/// The length of the UTF-8 sequence that starts with `lead`.
-fn utf8_len(lead: u8) -> usize {
-    match lead {
-        0xf0.. => 4,
-        0xe0.. => 3,
-        0xc0.. => 2,
-        _ => 1,
-    }
-}
-
-fn line_end(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |offset| from + offset)
-}
-
-/// The end of the (nested) block comment that opens at `from`.
-fn block_comment_end(bytes: &[u8], from: usize) -> usize {
-    let mut depth = 0usize;
-    let mut pos = from;
-    while pos + 1 < bytes.len() {
-        match (bytes[pos], bytes[pos + 1]) {
-            (b'/', b'*') => {
-                depth += 1;
-                pos += 2;
-            }
-            (b'*', b'/') => {
-                depth -= 1;
-                pos += 2;
-                if depth == 0 {
-                    return pos;
-                }
-            }
-            _ => pos += 1,
-        }
-    }
-    bytes.len()
-}
-
-/// A byte of an identifier, keyword or number. Identifiers may hold non-ASCII letters, so
-/// every non-ASCII byte counts (no delimiter or quote is non-ASCII).
-fn is_word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
 #[cfg(test)]

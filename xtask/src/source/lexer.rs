@@ -1,9 +1,11 @@
-//! A small, allocation-free Rust lexer used for fingerprinting.
+//! A small, allocation-free Rust lexer, shared by the front end (the nesting bound checked
+//! before syn parses a file) and by dup-report's fingerprints.
 //!
-//! `syn` already parsed the file (so the file is valid Rust and item boundaries come from its
-//! spans); this lexer only cuts the text into tokens with byte offsets and line numbers, about
-//! ten times faster than re-lexing through `proc-macro2`, which allocates a `String` per
-//! identifier. Comments (doc comments too) and whitespace produce no tokens.
+//! It cuts text into tokens with byte offsets and line numbers, about ten times faster than
+//! re-lexing through `proc-macro2`, which allocates a `String` per identifier. Comments (doc
+//! comments too) and whitespace produce no tokens; string, raw string, byte and C string
+//! literals, char literals and lifetimes are told apart, so a delimiter inside a literal or a
+//! comment is never a token. It never panics, valid Rust or not.
 
 /// What a token is, as far as clone detection cares.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -79,17 +81,36 @@ pub fn is_keyword(word: &str) -> bool {
 /// Cuts `text` into tokens. Never panics; unknown bytes become one-byte punctuation.
 #[must_use]
 pub fn tokenize(text: &str) -> Vec<Lexeme> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::with_capacity(bytes.len() / 4);
-    let mut lexer = Lexer {
-        bytes,
-        pos: 0,
-        line: 1,
-    };
-    while let Some(token) = lexer.next_token(text) {
-        tokens.push(token);
-    }
+    let mut tokens = Vec::with_capacity(text.len() / 4);
+    tokens.extend(tokens_of(text));
     tokens
+}
+
+/// The tokens of `text`, one at a time (nothing collected).
+#[must_use]
+pub fn tokens_of(text: &str) -> Tokens<'_> {
+    Tokens {
+        text,
+        lexer: Lexer {
+            bytes: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        },
+    }
+}
+
+/// The iterator [`tokens_of`] returns.
+pub struct Tokens<'a> {
+    text: &'a str,
+    lexer: Lexer<'a>,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Lexeme;
+
+    fn next(&mut self) -> Option<Lexeme> {
+        self.lexer.next_token(self.text)
+    }
 }
 
 struct Lexer<'a> {
@@ -362,57 +383,5 @@ fn punct_len(rest: &[u8]) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn texts(source: &str) -> Vec<(&str, Class, u32)> {
-        tokenize(source)
-            .iter()
-            .map(|t| (&source[t.start as usize..t.end as usize], t.class, t.line))
-            .collect()
-    }
-
-    #[test]
-    fn comments_and_whitespace_make_no_tokens() {
-        let source = "/// doc\nfn a() { /* x /* nested */ y */ 1 } // tail\n//! inner\n";
-        let found: Vec<&str> = texts(source).iter().map(|t| t.0).collect();
-        assert_eq!(found, ["fn", "a", "(", ")", "{", "1", "}"]);
-    }
-
-    #[test]
-    fn literals_lifetimes_and_lines() {
-        let source =
-            "let s = r#\"a \" b\"#; 'x' '\\n' 'a b\"q\\\"\" b'c' 0x1F_u8 1.5e-3 x.0.1\n::<T>";
-        let found = texts(source);
-        let literal: Vec<&str> = found
-            .iter()
-            .filter(|t| t.1 == Class::Literal)
-            .map(|t| t.0)
-            .collect();
-        assert_eq!(
-            literal,
-            [
-                "r#\"a \" b\"#",
-                "'x'",
-                "'\\n'",
-                "b\"q\\\"\"",
-                "b'c'",
-                "0x1F_u8",
-                "1.5e-3",
-                // `x.0.1` lexes its tuple indices as one float, as rustc's lexer does.
-                "0.1"
-            ]
-        );
-        assert!(found.contains(&("'a", Class::Ident, 1)));
-        assert!(found.contains(&("::", Class::Punct, 2)));
-    }
-
-    #[test]
-    fn unterminated_input_does_not_panic() {
-        for source in [
-            "\"abc", "r#\"abc", "/* abc", "'", "b'", "1e", "r#", "\u{e9}x",
-        ] {
-            let _ = tokenize(source);
-        }
-    }
-}
+#[path = "lexer_tests.rs"]
+mod tests;
