@@ -108,7 +108,7 @@ impl FaultyStorage {
         self.with_plan(|plan| plan.fail_open = Some(plan.opens + n));
     }
 
-    /// Fails the `n`th whole-file read from now.
+    /// Fails the `n`th read (whole-file or prefix) from now.
     pub fn fail_nth_read(&self, n: u64) {
         self.with_plan(|plan| plan.fail_read = Some(plan.reads + n));
     }

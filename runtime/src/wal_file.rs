@@ -49,7 +49,7 @@ pub struct FileError {
 impl FileError {
     /// The error of `op` on `path` failing with `error`.
     #[must_use]
-    pub fn new(op: FileOp, path: &Path, error: &io::Error) -> Self {
+    pub(crate) fn new(op: FileOp, path: &Path, error: &io::Error) -> Self {
         Self {
             op,
             path: path.to_path_buf(),
@@ -74,7 +74,7 @@ impl std::error::Error for FileError {}
 
 /// The directory a file lives in (`.` for a bare file name).
 #[must_use]
-pub fn parent_dir(path: &Path) -> &Path {
+pub(crate) fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -142,17 +142,17 @@ impl WalFile {
     /// # Errors
     /// Open, metadata or directory sync failures.
     pub fn open(path: &Path, mut storage: Box<dyn Storage>) -> Result<Self, FileError> {
-        let existed = storage.exists(path);
         let file = open_append(storage.as_mut(), path)?;
         let len = file
             .size()
             .map_err(|e| FileError::new(FileOp::Open, path, &e))?;
-        if !existed {
-            let dir = parent_dir(path);
-            storage
-                .sync_dir(dir)
-                .map_err(|e| FileError::new(FileOp::SyncDir, dir, &e))?;
-        }
+        // Every open syncs the directory, not only the one that created the file: a first open
+        // whose directory sync failed leaves a file whose entry may not be durable, and a retry
+        // that saw the file "existing" would never make it so. It costs one sync per recovery.
+        let dir = parent_dir(path);
+        storage
+            .sync_dir(dir)
+            .map_err(|e| FileError::new(FileOp::SyncDir, dir, &e))?;
         Ok(Self {
             path: path.to_path_buf(),
             file,
@@ -220,7 +220,12 @@ impl WalFile {
     ///
     /// # Errors
     /// Truncate or sync failed.
+    ///
+    /// # Panics
+    /// If `len` is above the log's length: a cut never extends the log (zeros would read as
+    /// corruption).
     pub fn truncate_to(&mut self, len: u64) -> Result<(), FileError> {
+        assert!(len <= self.len, "a truncation must not extend the log");
         self.file
             .set_len(len)
             .map_err(|e| FileError::new(FileOp::Truncate, &self.path, &e))?;
@@ -231,12 +236,21 @@ impl WalFile {
     /// Atomically replaces the whole log with `bytes` and reopens it for appending.
     ///
     /// # Errors
-    /// Any step of [`replace_file_atomically`] or the reopen.
+    /// Any step of [`replace_file_atomically`] or the reopen. Before the rename, the handle
+    /// still appends to the old log, which is intact. Once the rename happened (a failed
+    /// directory sync), the handle follows the new log before the error is returned, so an
+    /// append never lands in the unlinked old file; if the reopen itself fails, the handle
+    /// must not be used for appends again (the engines halt on any error here).
     pub fn replace_with(&mut self, bytes: &[u8]) -> Result<(), FileError> {
-        replace_file_atomically(&self.path, bytes, self.storage.as_mut())?;
+        let replaced = replace_file_atomically(&self.path, bytes, self.storage.as_mut());
+        if let Err(error) = &replaced
+            && error.op != FileOp::SyncDir
+        {
+            return replaced;
+        }
         self.file = open_append(self.storage.as_mut(), &self.path)?;
         self.len = bytes.len() as u64;
-        Ok(())
+        replaced
     }
 }
 

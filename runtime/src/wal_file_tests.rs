@@ -157,12 +157,13 @@ fn failed_rename_leaves_the_original_file_and_the_handle_appending_to_it() {
     let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
     wal.append(b"keep").unwrap();
     faults.fail_nth_rename(1);
-    let error = wal.replace_with(b"lost").unwrap_err();
+    let error = wal.replace_with(b"lost bytes").unwrap_err();
     assert_eq!(
         (error.op, error.path.as_path()),
         (FileOp::Rename, path.as_path())
     );
     assert_eq!(fs::read(&path).unwrap(), b"keep");
+    assert_eq!(wal.len(), 4, "the handle still describes the old log");
     wal.append(b"!").unwrap();
     assert_eq!(fs::read(&path).unwrap(), b"keep!");
 }
@@ -202,19 +203,52 @@ fn failed_read_and_open_are_reported_with_the_path() {
 }
 
 #[test]
-fn a_new_log_syncs_its_directory_and_an_existing_one_does_not() {
+fn every_open_syncs_the_directory_so_a_retry_makes_the_entry_durable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wal");
     let faults = FaultyStorage::new();
     faults.fail_nth_sync(1);
     let error = WalFile::open(&path, Box::new(faults.clone())).unwrap_err();
     assert_eq!(error.op, FileOp::SyncDir);
-    faults.fail_nth_sync(1);
+    assert!(path.exists(), "the file was created before the failed sync");
     WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    let plan = faults.with_plan(|plan| plan.clone());
     assert_eq!(
-        faults.with_plan(|plan| plan.syncs),
-        1,
-        "no sync for an existing log"
+        (plan.syncs, plan.disk_syncs),
+        (2, 1),
+        "the retry synced the directory again, and that sync reached the disk"
+    );
+}
+
+#[test]
+fn after_a_failed_directory_sync_the_handle_appends_to_the_new_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal");
+    let faults = FaultyStorage::new();
+    let mut wal = WalFile::open(&path, Box::new(faults.clone())).unwrap();
+    wal.append(b"old contents").unwrap();
+    // replace_with syncs the temp file, renames it, then syncs the directory: fail the latter.
+    faults.fail_nth_sync(2);
+    let error = wal.replace_with(b"new").unwrap_err();
+    assert_eq!(error.op, FileOp::SyncDir);
+    assert_eq!(wal.len(), 3);
+    wal.append(b"+1").unwrap();
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        b"new+1",
+        "appends reach the file on disk"
+    );
+}
+
+#[test]
+fn a_truncation_never_extends_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wal = WalFile::open(&dir.path().join("wal"), real()).unwrap();
+    wal.append(b"abc").unwrap();
+    let extended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wal.truncate_to(4)));
+    assert!(
+        extended.is_err(),
+        "truncate_to must refuse a length above the log"
     );
 }
 

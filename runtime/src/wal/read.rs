@@ -83,7 +83,8 @@ fn read_u64(bytes: &[u8], at: usize) -> u64 {
 /// Reads the frame starting at `offset` in `bytes`. Checks, in order: end of buffer (clean),
 /// fewer than a header's bytes (torn), header checksum, magic, version, record type, payload
 /// length against `max_payload_bytes`, payload running past the end (torn), payload checksum.
-/// Never panics, whatever `bytes` and `offset` are.
+/// Never panics, whatever `bytes` and `offset` are; an `offset` past the end of `bytes` (a
+/// caller bug: the frame iterator never produces one) reads as `TornTail` at that offset.
 #[must_use]
 #[inline]
 pub fn read_frame(
