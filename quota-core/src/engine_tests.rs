@@ -145,31 +145,21 @@ fn batch_matches_one_by_one_submission_with_one_sync() {
     ));
 }
 
+/// `crash_tests` runs the kit's fault driver (a failed write, short write or sync halts
+/// `submit` and `checkpoint`, a reopen resolves the step); ticks and batches refuse too.
 #[test]
-fn failed_append_halts_until_reopen() {
+fn a_halted_handle_refuses_ticks_and_batches() {
     let dir = tempfile::tempdir().unwrap();
     let (mut engine, faults) = faulty(dir.path());
     engine.submit(&create(1, 1, 10, 10, 0), Slot(1)).unwrap();
     faults.fail_nth_write(1);
     let error = engine.submit(&debit(2, 1, 1), Slot(1)).unwrap_err();
     assert!(matches!(error, SubmitError::Io(ref e) if e.op == FileOp::Write));
-    assert!(engine.is_halted());
-    assert_eq!(
-        engine.submit(&debit(3, 1, 1), Slot(1)),
-        Err(SubmitError::EngineHalted)
-    );
     assert_eq!(engine.tick(Slot(1)), Err(SubmitError::EngineHalted));
-    assert_eq!(engine.checkpoint(), Err(SubmitError::EngineHalted));
     assert_eq!(
         engine.submit_batch(&[debit(3, 1, 1)], Slot(1)),
         Err(SubmitError::EngineHalted)
     );
-    drop(engine);
-    let mut engine = QuotaEngine::open(dir.path(), config()).unwrap();
-    assert_eq!(engine.get_bucket(BucketId(1)).unwrap().balance, 10);
-    // Retrying the same operation id after reopening resolves it.
-    let retried = engine.submit(&debit(2, 1, 1), Slot(1)).unwrap();
-    assert_eq!(retried, CommandOutcome::debit(ResultCode::Ok, 9));
 }
 
 #[test]
