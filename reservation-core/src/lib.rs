@@ -14,6 +14,8 @@
 pub mod command;
 pub mod command_codec;
 pub mod config;
+#[cfg(test)]
+mod crash_tests;
 pub mod engine;
 pub mod ids;
 pub mod recovery;

@@ -3,9 +3,7 @@ use crate::command::{ClientRequest, Command, InternalCommand};
 use crate::engine::ReservationEngine;
 use crate::ids::{ClientId, HoldId, OperationId, PoolId};
 use crate::result::ResultCode;
-use crate::state_machine::{HoldState, StateDump};
-use runtime::testkit::FaultyStorage;
-use runtime::wal::{encode_frame, scan};
+use runtime::wal::encode_frame;
 use std::fs;
 use std::path::PathBuf;
 
@@ -50,132 +48,12 @@ pub(crate) fn drive(engine: &mut ReservationEngine, steps: u64, seed: u64) -> Ve
     codes
 }
 
-/// A temp directory on tmpfs when there is one: the crash loops below recover thousands of
-/// times, and durability is not what they test.
-pub(crate) fn fast_tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .tempdir_in("/dev/shm")
-        .or_else(|_| tempfile::tempdir())
-        .unwrap()
-}
-
 fn config() -> Config {
     Config::small()
 }
 
 fn wal_path(dir: &Path) -> PathBuf {
     dir.join(WAL_FILE_NAME)
-}
-
-/// Builds a database of at least `frames` WAL frames and returns the WAL bytes.
-fn build_wal(frames: usize) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut engine = ReservationEngine::open(dir.path(), config()).unwrap();
-    // A fresh seed per round: repeating operation ids would be answered from the table
-    // without writing anything.
-    let mut seed = 3;
-    while scan(
-        &fs::read(wal_path(dir.path())).unwrap(),
-        WAL_MAGIC,
-        u32::MAX,
-    )
-    .frames
-    .len()
-        < frames
-    {
-        drive(&mut engine, 5, seed);
-        seed += 1;
-    }
-    fs::read(wal_path(dir.path())).unwrap()
-}
-
-/// The state after replaying each prefix of the WAL's frames (index k = first k frames).
-fn prefix_dumps(bytes: &[u8]) -> (Vec<u64>, Vec<StateDump>) {
-    let scanned = scan(bytes, WAL_MAGIC, u32::MAX);
-    let mut state = StateMachine::new(config());
-    let mut dumps = vec![state.dump()];
-    let mut ends = vec![0];
-    for frame in &scanned.frames {
-        let ctx = CommandContext {
-            lsn: Lsn(frame.lsn),
-            request_slot: Slot(frame.request_slot),
-        };
-        if frame.record_type == CLIENT_COMMAND {
-            state.apply_client(ctx, &decode_request(frame.payload).unwrap());
-        } else {
-            state.apply_internal(ctx, &decode_internal(frame.payload).unwrap());
-        }
-        dumps.push(state.dump());
-        ends.push(frame.offset + frame.encoded_len() as u64);
-    }
-    (ends, dumps)
-}
-
-#[test]
-fn every_cut_recovers_exactly_the_whole_frame_prefix() {
-    let bytes = build_wal(52);
-    let (ends, dumps) = prefix_dumps(&bytes);
-    assert!(ends.len() > 52);
-    assert!(
-        dumps
-            .iter()
-            .any(|d| d.holds.iter().any(|h| h.state == HoldState::Expired))
-    );
-    let dir = fast_tempdir();
-    for cut in 0..=bytes.len() {
-        fs::write(wal_path(dir.path()), &bytes[..cut]).unwrap();
-        let recovered = recover_with_ops(
-            dir.path(),
-            &config(),
-            Box::new(FaultyStorage::skipping_syncs()),
-        )
-        .unwrap();
-        let whole = ends.iter().rposition(|end| *end <= cut as u64).unwrap();
-        assert_eq!(recovered.state.dump(), dumps[whole], "cut {cut}");
-        let boundary = ends[whole];
-        let report = recovered.report;
-        assert_eq!(report.frames_replayed, whole as u64);
-        assert_eq!(report.truncated_bytes, cut as u64 - boundary);
-        let expected_stop = if boundary == cut as u64 {
-            ScanStopReason::CleanEof
-        } else {
-            ScanStopReason::TornTail { offset: boundary }
-        };
-        assert_eq!(report.stop_reason, expected_stop, "cut {cut}");
-        assert_eq!(fs::metadata(wal_path(dir.path())).unwrap().len(), boundary);
-    }
-}
-
-#[test]
-fn every_bit_flip_is_corruption_at_the_hit_frame_and_leaves_the_file() {
-    let full = build_wal(21);
-    let (ends, _) = prefix_dumps(&full);
-    let bytes = &full[..usize::try_from(ends[21]).unwrap()];
-    let dir = fast_tempdir();
-    for bit in 0..bytes.len() * 8 {
-        let mut flipped = bytes.to_vec();
-        flipped[bit / 8] ^= 1 << (bit % 8);
-        fs::write(wal_path(dir.path()), &flipped).unwrap();
-        let error = recover_with_ops(
-            dir.path(),
-            &config(),
-            Box::new(FaultyStorage::skipping_syncs()),
-        )
-        .unwrap_err();
-        let hit = ends[ends
-            .iter()
-            .rposition(|end| *end <= (bit / 8) as u64)
-            .unwrap()];
-        assert!(
-            matches!(error, RecoveryError::Corruption { offset, .. } if offset == hit),
-            "bit {bit}: {error}"
-        );
-        assert_eq!(
-            fs::read(wal_path(dir.path())).unwrap(),
-            flipped,
-            "bit {bit}"
-        );
-    }
 }
 
 /// `(lsn, slot, record type, payload)` of a hand-made frame.
