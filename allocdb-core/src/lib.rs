@@ -15,6 +15,8 @@ pub mod command;
 pub mod command_codec;
 mod command_codec_reader;
 pub mod config;
+#[cfg(test)]
+mod crash_tests;
 pub mod engine;
 mod engine_error;
 pub mod ids;

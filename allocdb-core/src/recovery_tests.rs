@@ -3,27 +3,10 @@ use crate::command::{ClientRequest, Command, InternalCommand};
 use crate::engine::AllocEngine;
 use crate::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId};
 use crate::result::ResultCode;
-use crate::state_machine::{LeaseState, StateDump};
-use runtime::testkit::FaultyStorage;
-use runtime::wal::{encode_frame, scan};
+use crate::state_machine::LeaseState;
+use runtime::wal::encode_frame;
 use std::fs;
-use std::io;
 use std::path::PathBuf;
-
-/// Replaces a file's contents without `O_TRUNC` (which frees every block; on a filesystem
-/// mounted with `discard` that costs milliseconds per call).
-fn rewrite(path: &Path, bytes: &[u8]) {
-    use std::io::{Seek, Write};
-    let mut file = fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(path)
-        .unwrap();
-    file.set_len(bytes.len() as u64).unwrap();
-    file.seek(io::SeekFrom::Start(0)).unwrap();
-    file.write_all(bytes).unwrap();
-}
 
 /// A deterministic mixed workload: creates, reservations (some bundles), activations,
 /// releases, revokes, reclaims and expiries, with time advancing. Returns every outcome.
@@ -88,105 +71,6 @@ fn config() -> Config {
 
 fn wal_path(dir: &Path) -> PathBuf {
     dir.join(WAL_FILE_NAME)
-}
-
-/// Builds a database of at least `frames` WAL frames and returns the WAL bytes.
-fn build_wal(frames: usize) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut engine = AllocEngine::open(dir.path(), config()).unwrap();
-    for id in 0..12 {
-        engine.submit(&create_request(id), Slot(0)).unwrap();
-    }
-    let mut seed = 3;
-    while engine.state().last_applied_lsn().get() < frames as u64 {
-        drive(&mut engine, 5, seed);
-        seed += 1;
-    }
-    fs::read(wal_path(dir.path())).unwrap()
-}
-
-/// The state after replaying each prefix of the WAL's frames (index k = first k frames).
-fn prefix_dumps(bytes: &[u8]) -> (Vec<u64>, Vec<StateDump>) {
-    let scanned = scan(bytes, WAL_MAGIC, u32::MAX);
-    let mut state = StateMachine::new(config());
-    let mut dumps = vec![state.dump()];
-    let mut ends = vec![0];
-    for frame in &scanned.frames {
-        let ctx = CommandContext {
-            lsn: Lsn(frame.lsn),
-            request_slot: Slot(frame.request_slot),
-        };
-        if frame.record_type == CLIENT_COMMAND {
-            state.apply_client(ctx, &decode_request(frame.payload).unwrap());
-        } else {
-            state.apply_internal(ctx, &decode_internal(frame.payload).unwrap());
-        }
-        dumps.push(state.dump());
-        ends.push(frame.offset + frame.encoded_len() as u64);
-    }
-    (ends, dumps)
-}
-
-#[test]
-fn every_cut_recovers_exactly_the_whole_frame_prefix() {
-    let bytes = build_wal(52);
-    let (ends, dumps) = prefix_dumps(&bytes);
-    assert!(ends.len() > 52);
-    let dir = tempfile::tempdir().unwrap();
-    for cut in 0..=bytes.len() {
-        rewrite(&wal_path(dir.path()), &bytes[..cut]);
-        let recovered = recover_with_ops(
-            dir.path(),
-            &config(),
-            Box::new(FaultyStorage::skipping_syncs()),
-        )
-        .unwrap();
-        let whole = ends.iter().rposition(|end| *end <= cut as u64).unwrap();
-        assert_eq!(recovered.state.dump(), dumps[whole], "cut {cut}");
-        let boundary = ends[whole];
-        let report = recovered.report;
-        assert_eq!(report.frames_replayed, whole as u64);
-        assert_eq!(report.truncated_bytes, cut as u64 - boundary);
-        let expected_stop = if boundary == cut as u64 {
-            ScanStopReason::CleanEof
-        } else {
-            ScanStopReason::TornTail { offset: boundary }
-        };
-        assert_eq!(report.stop_reason, expected_stop, "cut {cut}");
-        assert_eq!(fs::metadata(wal_path(dir.path())).unwrap().len(), boundary);
-    }
-}
-
-#[test]
-fn every_bit_flip_is_corruption_at_the_hit_frame_and_leaves_the_file() {
-    let full = build_wal(21);
-    let (ends, _) = prefix_dumps(&full);
-    let bytes = &full[..usize::try_from(ends[21]).unwrap()];
-    let dir = tempfile::tempdir().unwrap();
-    for bit in 0..bytes.len() * 8 {
-        let mut flipped = bytes.to_vec();
-        flipped[bit / 8] ^= 1 << (bit % 8);
-        rewrite(&wal_path(dir.path()), &flipped);
-        let error = recover_with_ops(
-            dir.path(),
-            &config(),
-            Box::new(FaultyStorage::skipping_syncs()),
-        )
-        .unwrap_err();
-        let hit = ends[ends
-            .iter()
-            .rposition(|end| *end <= (bit / 8) as u64)
-            .unwrap()];
-        assert!(
-            matches!(error, RecoveryError::Corruption { offset, .. } if offset == hit),
-            "bit {bit}: {error}"
-        );
-        assert_eq!(
-            fs::read(wal_path(dir.path())).unwrap(),
-            flipped,
-            "bit {bit}"
-        );
-    }
 }
 
 /// lsn, slot, record type, payload.
