@@ -57,6 +57,29 @@ pub struct Modules {
     pub runtime: Vec<String>,
     /// Modules already extracted into `runtime/`, in extraction order.
     pub extracted: Vec<String>,
+    /// Runtime modules that were never extracted from an engine (the storage seam, the test
+    /// kit): public modules of `runtime/` like the extracted ones, but with no engine copy to
+    /// forbid. A name may not be in both lists (checked by [`validate`]).
+    #[serde(default)]
+    pub support: Option<Spanned<Vec<String>>>,
+}
+
+impl Modules {
+    /// The `support` list (empty when absent).
+    #[must_use]
+    pub fn support(&self) -> &[String] {
+        list(self.support.as_ref())
+    }
+
+    /// Every public module the runtime must have: `extracted`, then `support`.
+    #[must_use]
+    pub fn owned(&self) -> Vec<&str> {
+        self.extracted
+            .iter()
+            .chain(self.support())
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Eq, PartialEq)]

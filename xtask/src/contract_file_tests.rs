@@ -150,3 +150,33 @@ fn the_copied_lines_budget_defaults_to_zero_and_parses() {
     let contract = ContractFile::parse(&set, "c.toml").unwrap();
     assert_eq!(contract.budget.max_runtime_copied_lines, 7);
 }
+
+#[test]
+fn support_modules_parse_and_may_not_repeat_or_be_extracted() {
+    assert!(
+        ContractFile::parse(MINIMAL, "c.toml")
+            .unwrap()
+            .modules
+            .support()
+            .is_empty()
+    );
+    let with = |support: &str| {
+        MINIMAL.replace(
+            "extracted = []\n",
+            &format!("extracted = [\"wal\"]\nsupport = {support}\n"),
+        )
+    };
+    let contract = ContractFile::parse(&with("[\"storage\", \"testkit\"]"), "c.toml").unwrap();
+    assert_eq!(contract.modules.support(), ["storage", "testkit"]);
+    assert_eq!(contract.modules.owned(), ["wal", "storage", "testkit"]);
+    assert_eq!(
+        error_of(&with("[\"storage\", \"wal\"]")),
+        "c.toml:7: malformed contract: module `wal` is in both `[modules] extracted` and \
+         `[modules] support`: a support module is one never extracted from an engine"
+    );
+    assert_eq!(
+        error_of(&with("[\"storage\", \"storage\"]")),
+        "c.toml:7: malformed contract: module `storage` is listed twice in `[modules] support`"
+    );
+    assert!(error_of(&with("[\"\"]")).contains("must not be empty"));
+}

@@ -32,6 +32,7 @@ fn non_empty(value: &Spanned<String>, what: &str) -> Check {
 }
 
 pub fn validate(contract: &ContractFile) -> Check {
+    validate_modules(contract)?;
     validate_layers(contract)?;
     let mut names = BTreeSet::new();
     for rule in &contract.rules {
@@ -57,6 +58,39 @@ pub fn validate(contract: &ContractFile) -> Check {
             return fail(
                 suppression.span(),
                 "a suppression needs a `file` and a 1-based `line` (and `column`, if given)",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `[modules] support` names runtime modules that were never extracted: none of them may be in
+/// `extracted` too, and none may be listed twice.
+fn validate_modules(contract: &ContractFile) -> Check {
+    let Some(support) = &contract.modules.support else {
+        return Ok(());
+    };
+    let mut seen = BTreeSet::new();
+    for name in support.get_ref() {
+        if name.trim().is_empty() {
+            return fail(
+                support.span(),
+                "a `[modules] support` name must not be empty",
+            );
+        }
+        if !seen.insert(name.as_str()) {
+            return fail(
+                support.span(),
+                format!("module `{name}` is listed twice in `[modules] support`"),
+            );
+        }
+        if contract.modules.extracted.contains(name) {
+            return fail(
+                support.span(),
+                format!(
+                    "module `{name}` is in both `[modules] extracted` and `[modules] support`: \
+                     a support module is one never extracted from an engine"
+                ),
             );
         }
     }
