@@ -13,7 +13,9 @@ mod crates;
 pub mod facts;
 pub mod imports;
 mod manifest;
+mod nested;
 pub mod output;
+pub mod ownership;
 mod rules;
 mod sarif;
 mod words;
@@ -143,7 +145,7 @@ pub fn check(root: &Path, contract_path: &Path) -> anyhow::Result<Report> {
     let contract = ContractFile::parse(&text, &shown)?;
     let resolved = crates::resolve(root, &contract, &text, &shown)?;
     let files = crates::analyze_files(root, &contract, &resolved, &cwd)?;
-    let mut violations = rules::evaluate(&contract, &resolved, &files);
+    let mut violations = rules::evaluate(&contract, &resolved, &files, root)?;
     violations.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.rule, &a.message)
             .cmp(&(&b.file, b.line, b.column, &b.rule, &b.message))

@@ -122,6 +122,9 @@ pub enum RuleKind {
     NoLocalCopy,
     ForbiddenPattern,
     MaxFileLines,
+    OwnershipTable,
+    NoNestedCrate,
+    ModuleNameClash,
 }
 
 impl RuleKind {
@@ -137,6 +140,9 @@ impl RuleKind {
             RuleKind::NoLocalCopy => "no-local-copy",
             RuleKind::ForbiddenPattern => "forbidden-pattern",
             RuleKind::MaxFileLines => "max-file-lines",
+            RuleKind::OwnershipTable => "ownership-table",
+            RuleKind::NoNestedCrate => "no-nested-crate",
+            RuleKind::ModuleNameClash => "module-name-clash",
         }
     }
 }
@@ -153,6 +159,9 @@ impl RuleKind {
 /// | `no-local-copy` | `crates`/`layers` (modules: `[modules] extracted`) |
 /// | `forbidden-pattern` | `crates`/`layers`, `patterns`, `include_tests` |
 /// | `max-file-lines` | `crates`/`layers`, `max_lines`, `max_test_lines` |
+/// | `ownership-table` | `note`, `heading` (always the `runtime` crate) |
+/// | `no-nested-crate` | `crates`/`layers` |
+/// | `module-name-clash` | `crates`/`layers`, `include_tests` |
 #[derive(Clone, Debug, Deserialize, Eq, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
@@ -183,6 +192,11 @@ pub struct Rule {
     pub max_lines: Option<Spanned<usize>>,
     /// `max-file-lines`: the bound for test files (default `max_lines`).
     pub max_test_lines: Option<Spanned<usize>>,
+    /// `ownership-table`: the note holding the ownership table, relative to the repository
+    /// root (`docs/runtime-vs-engine-contract.md`).
+    pub note: Option<Spanned<String>>,
+    /// `ownership-table`: the text of the heading the table sits under.
+    pub heading: Option<Spanned<String>>,
 }
 
 fn list(value: Option<&Spanned<Vec<String>>>) -> &[String] {
@@ -221,6 +235,14 @@ impl Rule {
     #[must_use]
     pub fn patterns(&self) -> &[String] {
         list(self.patterns.as_ref())
+    }
+    /// `(note, heading)` for `ownership-table` (empty when absent).
+    #[must_use]
+    pub fn note_and_heading(&self) -> (&str, &str) {
+        fn text(v: Option<&Spanned<String>>) -> &str {
+            v.map_or("", |v| v.get_ref().as_str())
+        }
+        (text(self.note.as_ref()), text(self.heading.as_ref()))
     }
     /// `(source bound, test bound)` for `max-file-lines`.
     #[must_use]
@@ -316,7 +338,7 @@ impl ContractFile {
 
     /// The crate folders `rule` constrains: its `crates`, then the crates of its `layers`,
     /// without repeats. A `layers` rule constrains every layer but the top one (nothing sits
-    /// above it).
+    /// above it); an `ownership-table` rule constrains the `runtime` crate.
     #[must_use]
     pub fn rule_crates(&self, rule: &Rule) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -325,6 +347,9 @@ impl ContractFile {
                 out.push(name.to_owned());
             }
         };
+        if rule.kind() == RuleKind::OwnershipTable {
+            return vec![self.runtime.clone()];
+        }
         if rule.kind() == RuleKind::Layers {
             self.layer_crates()
                 .iter()

@@ -95,25 +95,32 @@ fn vocabulary_checks_whole_words_of_public_names_only() {
 }
 
 #[test]
-fn no_local_copy_finds_files_and_inline_modules_of_extracted_names() {
+fn no_local_copy_finds_copies_by_name_and_by_code_and_leaves_namesakes_to_the_clash_rule() {
     let report = check(&fixture("no-local-copy"), None);
     // Not: `retire_queue_ext.rs`, `wal.rs` (not extracted), beta's `#[cfg(test)]` module,
     // beta's `other.rs` (as long as the copy, but not a copy) and the runtime's own
-    // `retire_queue.rs`. beta's `fifo.rs` is the runtime's code under other names: the
-    // dup-report's matcher finds it.
+    // `retire_queue.rs`. alpha's `retire_queue.rs` is the runtime's file: a copy by name and by
+    // code. beta's `fifo.rs` is the runtime's code under other names: the dup-report's matcher
+    // finds it. beta's inline `engine::retire_queue` only shares the name: a name clash.
     assert_eq!(
         found(&report),
         [
             ("no-local-copy", "alpha/src/retire_queue.rs", 1, 1),
+            ("no-local-copy", "alpha/src/retire_queue.rs", 7, 1),
             ("no-local-copy", "beta/src/fifo.rs", 9, 1),
-            ("no-local-copy", "beta/src/lib.rs", 5, 13),
+            ("module-name-clash", "beta/src/lib.rs", 5, 13),
         ]
     );
     // No snapshot here: the clone kind in the message is the dup-report's call.
     assert!(
-        report.violations[1]
+        report.violations[2]
             .message
             .contains("runtime/src/retire_queue.rs:7")
+    );
+    assert_eq!(
+        report.violations[3].message,
+        "runtime module `retire_queue` shares its name with beta's engine-local \
+         `mod retire_queue` in `src/lib.rs`, which is not a copy of it: rename the runtime module"
     );
 }
 
@@ -219,15 +226,19 @@ fn the_repository_keeps_its_own_contract() {
         "no-local-copy",
         "forbidden-pattern",
         "max-file-lines",
+        "ownership-table",
+        "no-nested-crate",
+        "module-name-clash",
     ] {
         assert!(rules.contains(&kind), "the contract has no `{kind}` rule");
     }
 }
 
 #[test]
-fn the_repository_contract_passes_vacuously_on_an_empty_runtime() {
-    // The real contract, on a tree of tiny engines and a runtime folder with no code yet: the
-    // runtime rules (vocabulary, dependencies, no-local-copy) must pass, not error.
+fn the_repository_contract_passes_on_tiny_engines_and_a_runtime_of_empty_modules() {
+    // The real contract, on a tree of tiny engines and a runtime whose modules are empty files:
+    // the runtime rules (vocabulary, dependencies, no-local-copy, the ownership table against
+    // the real note) must pass, not error.
     let dir = tempfile::tempdir().unwrap();
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let contract = std::fs::read_to_string(repo.join("contracts/runtime-contract.toml")).unwrap();
@@ -236,8 +247,17 @@ fn the_repository_contract_passes_vacuously_on_an_empty_runtime() {
         .next()
         .unwrap()
         .to_owned();
+    let parsed: toml::Value = toml::from_str(&contract).unwrap();
+    let modules: Vec<&str> = ["extracted", "support"]
+        .iter()
+        .flat_map(|list| parsed["modules"][list].as_array().unwrap())
+        .map(|m| m.as_str().unwrap())
+        .collect();
     std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
     std::fs::write(dir.path().join("contracts/runtime-contract.toml"), contract).unwrap();
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    let note = "docs/runtime-vs-engine-contract.md";
+    std::fs::copy(repo.join(note), dir.path().join(note)).unwrap();
     for engine in ["allocdb-core", "quota-core", "reservation-core", "xtask"] {
         let src = dir.path().join(engine).join("src");
         std::fs::create_dir_all(&src).unwrap();
@@ -247,11 +267,25 @@ fn the_repository_contract_passes_vacuously_on_an_empty_runtime() {
         );
         std::fs::write(dir.path().join(engine).join("Cargo.toml"), manifest).unwrap();
     }
-    std::fs::create_dir_all(dir.path().join("runtime")).unwrap();
-    std::fs::write(dir.path().join("runtime/README.md"), "empty\n").unwrap();
+    let src = dir.path().join("runtime/src");
+    std::fs::create_dir_all(&src).unwrap();
+    let mut lib = String::new();
+    for module in modules {
+        lib += &["pub mod ", module, ";\n"].concat();
+        std::fs::write(src.join(format!("{module}.rs")), "").unwrap();
+    }
+    std::fs::write(src.join("lib.rs"), lib).unwrap();
     let report = check(dir.path(), None);
     assert_eq!(report.status(), Status::Ok, "{}", output::human(&report));
     assert!(report.notes.is_empty(), "{:?}", report.notes);
+    // One module fewer in lib.rs, and the ownership table says so.
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    std::fs::write(src.join("lib.rs"), lib.replace("pub mod testkit;\n", "")).unwrap();
+    let report = check(dir.path(), None);
+    assert_eq!(
+        found(&report),
+        [("ownership-table", "runtime/src/lib.rs", 1, 1)]
+    );
 }
 
 #[test]

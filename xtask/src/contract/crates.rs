@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 
-use crate::contract_file::{ContractFile, line_of};
+use crate::contract_file::{ContractFile, RuleKind, line_of};
 use crate::source::{self, Root};
 use crate::workspace::display_path;
 
@@ -138,6 +138,16 @@ fn load_crate(root: &Path, name: &str, path: PathBuf, cwd: &Path) -> anyhow::Res
     })
 }
 
+/// Whether `display` (a path as reports print it) is under one of the contract's `exclude`
+/// prefixes.
+#[must_use]
+pub fn is_excluded(contract: &ContractFile, display: &str) -> bool {
+    contract.exclude.iter().any(|prefix| {
+        let prefix = prefix.trim_end_matches('/');
+        display == prefix || display.starts_with(&format!("{prefix}/"))
+    })
+}
+
 /// Parses every Rust file of every existing crate that some rule constrains, skipping the
 /// contract's `exclude` prefixes.
 ///
@@ -162,12 +172,11 @@ pub fn analyze_files(
             }
         }
     }
-    // `no-local-copy` compares engine code with the runtime's extracted modules.
-    let copies_checked = contract
-        .rules
-        .iter()
-        .any(|r| r.get_ref().kind() == crate::contract_file::RuleKind::NoLocalCopy)
-        && !contract.modules.extracted.is_empty();
+    // `no-local-copy` compares engine code with the runtime's extracted modules, and
+    // `module-name-clash` an engine module with the runtime module of its name.
+    let has = |kind: RuleKind| contract.rules.iter().any(|r| r.get_ref().kind() == kind);
+    let copies_checked = (has(RuleKind::NoLocalCopy) && !contract.modules.extracted.is_empty())
+        || has(RuleKind::ModuleNameClash);
     if copies_checked
         && let Some(info) = resolved.get(&contract.runtime)
         && !roots.iter().any(|r| r.name == contract.runtime)
@@ -177,15 +186,9 @@ pub fn analyze_files(
             path: info.path.clone(),
         });
     }
-    let excluded = |display: &str| {
-        contract.exclude.iter().any(|prefix| {
-            let prefix = prefix.trim_end_matches('/');
-            display == prefix || display.starts_with(&format!("{prefix}/"))
-        })
-    };
     let files: Vec<_> = source::discover(&roots, Some(root), cwd)?
         .into_iter()
-        .filter(|f| !excluded(&f.display))
+        .filter(|f| !is_excluded(contract, &f.display))
         .collect();
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let analyzed = source::analyze(files, &roots, threads, |_, text, syntax| {

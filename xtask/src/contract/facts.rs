@@ -46,8 +46,14 @@ pub struct PubName {
 pub struct ModDecl {
     pub name: String,
     pub pos: Pos,
-    pub inline: bool,
+    /// For an inline module (`mod name { .. }`), the line of its closing brace; `None` for a
+    /// declaration of a module file (`mod name;`).
+    pub inline_end_line: Option<usize>,
     pub test: bool,
+    /// Declared `pub` (not `pub(crate)`).
+    pub public: bool,
+    /// Declared inside another module of the file (not at the file's top level).
+    pub nested: bool,
 }
 
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -192,6 +198,8 @@ struct ItemVisitor {
     pub_names: Vec<PubName>,
     mods: Vec<ModDecl>,
     local_names: Vec<String>,
+    /// How many inline modules enclose the item being visited.
+    mod_depth: usize,
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {
@@ -310,15 +318,22 @@ impl<'ast> Visit<'ast> for ItemVisitor {
     fn visit_item(&mut self, item: &'ast syn::Item) {
         let test = self.enter(item_attrs(item), item.span());
         self.record_item(item);
-        if let syn::Item::Mod(m) = item {
+        let module = if let syn::Item::Mod(m) = item {
             self.mods.push(ModDecl {
                 name: m.ident.to_string(),
                 pos: Pos::of(m.ident.span()),
-                inline: m.content.is_some(),
+                inline_end_line: m.content.is_some().then(|| item.span().end().line),
                 test: self.test_depth > 0,
+                public: is_pub(&m.vis),
+                nested: self.mod_depth > 0,
             });
-        }
+            true
+        } else {
+            false
+        };
+        self.mod_depth += usize::from(module);
         visit::visit_item(self, item);
+        self.mod_depth -= usize::from(module);
         self.test_depth -= usize::from(test);
     }
 

@@ -1,5 +1,7 @@
 //! One check per rule kind, over the facts of the crates the rule constrains.
 
+use std::path::Path;
+
 use crate::contract_file::{ContractFile, Rule, RuleKind};
 
 use super::Violation;
@@ -7,15 +9,19 @@ use super::crates::{CrateInfo, Resolved, SourceFile};
 use super::facts::{Pos, TokenKind, pattern_tokens};
 use super::imports::PathRef;
 use super::manifest::DepKind;
-use super::{copies, words};
+use super::{copies, nested, ownership, words};
 
 /// Every violation of every rule, unsorted.
-#[must_use]
+///
+/// # Errors
+/// A file a rule reads besides the sources (the `ownership-table` note, a nested manifest)
+/// cannot be read.
 pub fn evaluate(
     contract: &ContractFile,
     resolved: &Resolved,
     files: &[SourceFile],
-) -> Vec<Violation> {
+    root: &Path,
+) -> anyhow::Result<Vec<Violation>> {
     let mut out = Vec::new();
     for rule in &contract.rules {
         let rule = rule.get_ref();
@@ -48,14 +54,17 @@ pub fn evaluate(
             RuleKind::DependencyAllowlist => dependency_allowlist(&scope, &mut out),
             RuleKind::ForbiddenVocabulary => vocabulary(&scope, &mut out),
             RuleKind::NoLocalCopy => {
-                no_local_copy(&scope, &contract.modules.extracted, &mut out);
+                copies::named_copies(&scope, contract, &mut out);
                 copies::code_copies(&scope, contract, &mut out);
             }
             RuleKind::ForbiddenPattern => forbidden_pattern(&scope, &mut out),
             RuleKind::MaxFileLines => max_file_lines(&scope, &mut out),
+            RuleKind::OwnershipTable => ownership::check(&scope, contract, root, &mut out)?,
+            RuleKind::NoNestedCrate => nested::check(&scope, contract, &mut out)?,
+            RuleKind::ModuleNameClash => copies::name_clashes(&scope, contract, &mut out),
         }
     }
-    out
+    Ok(out)
 }
 
 /// A rule and what it looks at.
@@ -80,7 +89,7 @@ impl<'a> Scope<'a> {
         file.facts.paths.iter().filter(move |p| tests || !p.test)
     }
 
-    fn violation(&self, root: &str, file: &str, pos: Pos, message: String) -> Violation {
+    pub(super) fn violation(&self, root: &str, file: &str, pos: Pos, message: String) -> Violation {
         Violation {
             rule: self.rule.name().to_owned(),
             kind: self.rule.kind().as_str(),
@@ -215,29 +224,6 @@ fn vocabulary(scope: &Scope, out: &mut Vec<Violation>) {
                     );
                     out.push(scope.at_source(file, item.pos, item.name.chars().count(), message));
                 }
-            }
-        }
-    }
-}
-
-fn no_local_copy(scope: &Scope, extracted: &[String], out: &mut Vec<Violation>) {
-    for file in scope.files() {
-        if extracted.contains(&file.module) {
-            let message = format!(
-                "{} holds a local copy of `{}`, which is extracted into the runtime",
-                file.crate_name, file.module
-            );
-            let pos = Pos { line: 1, column: 1 };
-            out.push(scope.at_source(file, pos, 1, message));
-        }
-        for module in &file.facts.mods {
-            let in_scope = scope.rule.include_tests() || !module.test;
-            if module.inline && in_scope && extracted.contains(&module.name) {
-                let message = format!(
-                    "{} holds a local module `{}`, which is extracted into the runtime",
-                    file.crate_name, module.name
-                );
-                out.push(scope.at_source(file, module.pos, module.name.len(), message));
             }
         }
     }

@@ -160,6 +160,8 @@ fn present_keys(rule: &Rule) -> Vec<(&'static str, Range<usize>)> {
         span("patterns", rule.patterns.as_ref()),
         span("max_lines", rule.max_lines.as_ref()),
         span("max_test_lines", rule.max_test_lines.as_ref()),
+        span("note", rule.note.as_ref()),
+        span("heading", rule.heading.as_ref()),
     ]
     .into_iter()
     .flatten()
@@ -169,9 +171,12 @@ fn present_keys(rule: &Rule) -> Vec<(&'static str, Range<usize>)> {
 /// `(keys the kind takes, keys it requires)`; `crates`/`layers` are handled apart.
 fn keys_of(kind: RuleKind) -> (&'static [&'static str], &'static [&'static str]) {
     match kind {
-        RuleKind::Layers | RuleKind::Independence | RuleKind::NoLocalCopy => {
-            (&["include_tests"], &[])
-        }
+        RuleKind::Layers
+        | RuleKind::Independence
+        | RuleKind::NoLocalCopy
+        | RuleKind::ModuleNameClash => (&["include_tests"], &[]),
+        RuleKind::NoNestedCrate => (&[], &[]),
+        RuleKind::OwnershipTable => (&["note", "heading"], &["note", "heading"]),
         RuleKind::ForbiddenImport => (&["include_tests", "paths"], &["paths"]),
         RuleKind::DependencyAllowlist => (&["allow", "dev_allow"], &["allow"]),
         RuleKind::ForbiddenVocabulary => (&["words"], &["words"]),
@@ -196,9 +201,11 @@ fn validate_rule(contract: &ContractFile, rule: &Rule) -> Check {
     let kind = rule.kind();
     let (takes, requires) = keys_of(kind);
     let present = present_keys(rule);
+    // `layers` and `ownership-table` rules know their crates: no `crates`/`layers` keys.
+    let fixed_scope = matches!(kind, RuleKind::Layers | RuleKind::OwnershipTable);
     for (key, span) in &present {
         let scope_key = matches!(*key, "crates" | "layers");
-        if (scope_key && kind == RuleKind::Layers) || (!scope_key && !takes.contains(key)) {
+        if (scope_key && fixed_scope) || (!scope_key && !takes.contains(key)) {
             return fail(
                 span.clone(),
                 format!("rule `{name}` of kind `{}` takes no `{key}`", kind.as_str()),
@@ -210,7 +217,7 @@ fn validate_rule(contract: &ContractFile, rule: &Rule) -> Check {
             return fail(rule.kind.span(), format!("rule `{name}` needs `{key}`"));
         }
     }
-    if kind != RuleKind::Layers && rule.crates.is_none() && rule.layers.is_none() {
+    if !fixed_scope && rule.crates.is_none() && rule.layers.is_none() {
         return fail(
             rule.kind.span(),
             format!("rule `{name}` needs `crates` or `layers`"),
@@ -282,6 +289,9 @@ fn validate_values(rule: &Rule) -> Check {
                 );
             }
         }
+    }
+    for text in [&rule.note, &rule.heading].into_iter().flatten() {
+        non_empty(text, "an `ownership-table` rule's `note` and `heading`")?;
     }
     for bound in [&rule.max_lines, &rule.max_test_lines]
         .into_iter()
