@@ -43,6 +43,9 @@ pub struct Problem {
 /// The ownership table of a note.
 #[derive(Clone, Debug, Default, Eq, PartialEq)]
 pub struct Table {
+    /// Whether the heading and a table under it were found; when not, the rows are not
+    /// compared (the one problem says why).
+    pub found: bool,
     /// The line of the heading the table sits under (findings about a missing row go there).
     pub heading_line: usize,
     pub rows: Vec<Row>,
@@ -154,6 +157,7 @@ pub fn parse_table(text: &str, heading: &str) -> Table {
         });
         return table;
     };
+    table.found = true;
     for (line, text) in section[header + 2..].iter().take_while(|(_, l)| is_row(l)) {
         let cell = text
             .trim()
@@ -199,7 +203,7 @@ pub fn compare(
     let mut out = Vec::new();
     let neither = "which is in neither `[modules] extracted` nor `[modules] support`";
     for (module, list) in listed {
-        if !table.rows.iter().any(|r| r.module == *module) {
+        if table.found && !table.rows.iter().any(|r| r.module == *module) {
             out.push(Drift {
                 module: (*module).to_owned(),
                 place: Place::Note(table.heading_line),

@@ -112,6 +112,7 @@ const NAMES: Names = Names {
 
 fn table(rows: &[(&str, usize)]) -> Table {
     Table {
+        found: true,
         heading_line: 3,
         rows: rows
             .iter()
@@ -130,6 +131,22 @@ fn three_sides_that_agree_have_no_drift() {
     let public = [("storage", at(2)), ("wal", at(3))];
     let rows = table(&[("storage", 5), ("wal", 6)]);
     assert_eq!(compare(&listed, &rows, &public, &NAMES), []);
+}
+
+#[test]
+fn without_a_table_only_the_public_modules_are_compared() {
+    // The table's own problem says it is missing; one finding per listed module would repeat it.
+    let listed = [("wal", "extracted"), ("storage", "support")];
+    let public = [("wal", at(2))];
+    let drifts = compare(&listed, &Table::default(), &public, &NAMES);
+    let found: Vec<(&str, Place)> = drifts
+        .iter()
+        .map(|d| (d.module.as_str(), d.place))
+        .collect();
+    assert_eq!(
+        found,
+        [("storage", Place::LibRs(Pos { line: 1, column: 1 }))]
+    );
 }
 
 #[test]
