@@ -180,3 +180,40 @@ fn support_modules_parse_and_may_not_repeat_or_be_extracted() {
     );
     assert!(error_of(&with("[\"\"]")).contains("must not be empty"));
 }
+
+#[test]
+fn ownership_table_rules_take_a_note_and_a_heading_and_no_scope() {
+    let rule = |rest: &str| {
+        with_layers(&format!(
+            "[[rules]]\nname = \"o\"\nkind = \"ownership-table\"\nreason = \"r\"\n{rest}"
+        ))
+    };
+    let contract = ContractFile::parse(
+        &rule("note = \"docs/n.md\"\nheading = \"Owns\"\n"),
+        "c.toml",
+    )
+    .unwrap();
+    let parsed = contract.rules[0].get_ref();
+    assert_eq!(parsed.note_and_heading(), ("docs/n.md", "Owns"));
+    assert_eq!(contract.rule_crates(parsed), ["r"]);
+    let cases = [
+        ("heading = \"Owns\"\n", "rule `o` needs `note`"),
+        ("note = \"n.md\"\n", "rule `o` needs `heading`"),
+        (
+            "note = \"n.md\"\nheading = \" \"\n",
+            "`note` and `heading` must not be empty",
+        ),
+        (
+            "note = \"n.md\"\nheading = \"h\"\nlayers = [\"low\"]\n",
+            "takes no `layers`",
+        ),
+    ];
+    for (rest, needle) in cases {
+        let error = error_of(&rule(rest));
+        assert!(error.contains(needle), "{rest}: {error}");
+    }
+    let nested = with_layers(
+        "[[rules]]\nname = \"n\"\nkind = \"no-nested-crate\"\nlayers = [\"mid\"]\nreason = \"r\"\nnote = \"x\"\n",
+    );
+    assert!(error_of(&nested).contains("rule `n` of kind `no-nested-crate` takes no `note`"));
+}
