@@ -311,3 +311,43 @@ fn snapshot_footer_corruption_is_rejected_before_decode() {
         }
     );
 }
+
+#[test]
+fn each_order_rule_maps_onto_its_unchanged_recovery_error() {
+    use OrderRule as R;
+    let trailing = DecodeError::TrailingBytes { count: 2 };
+    #[rustfmt::skip]
+    let cases = [
+        (R::NonMonotonicLsn { previous_lsn: 6 },
+            RecoveryError::NonMonotonicLsn { offset: 7, lsn: Lsn(5), previous: Lsn(6) },
+            "lsn 5 at offset 7 does not follow 6".to_string()),
+        (R::SlotRegression { previous_slot: 4 },
+            RecoveryError::SlotRegression { offset: 7, request_slot: Slot(3), previous: Slot(4) },
+            "slot 3 at offset 7 is below 4".to_string()),
+        (R::UnexpectedMarker,
+            RecoveryError::UnexpectedMarker { offset: 7, lsn: Lsn(5) },
+            "snapshot marker (lsn 5) in the middle of the wal at offset 7".to_string()),
+        (R::MarkerWithoutSnapshot,
+            RecoveryError::MarkerWithoutSnapshot { offset: 7, marker_lsn: Lsn(5) },
+            "wal marker for lsn 5 at offset 7 has no snapshot".to_string()),
+        (R::MarkerMismatch { snapshot_lsn: 9 },
+            RecoveryError::MarkerMismatch { offset: 7, marker_lsn: Lsn(5), snapshot_lsn: Lsn(9) },
+            "wal marker at offset 7 names lsn 5, snapshot is at 9".to_string()),
+        (R::MarkerPayload { payload_bytes: 2 },
+            RecoveryError::Decode { offset: 7, error: trailing },
+            format!("undecodable frame at offset 7: {trailing}")),
+        (R::LsnGap { expected_lsn: 4 },
+            RecoveryError::LsnGap { offset: 7, lsn: Lsn(5), expected: Lsn(4) },
+            "lsn 5 at offset 7, expected 4".to_string()),
+    ];
+    for (rule, expected, text) in cases {
+        let mapped = order_error(FrameOrderError {
+            offset: 7,
+            lsn: 5,
+            slot: 3,
+            rule,
+        });
+        assert_eq!(mapped.to_string(), text);
+        assert_eq!(mapped, expected);
+    }
+}

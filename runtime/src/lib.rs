@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod fixed_map;
+pub mod frame_order;
 pub mod retire_queue;
 pub mod snapshot_file;
 pub mod storage;
