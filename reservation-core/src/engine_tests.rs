@@ -5,7 +5,7 @@ use crate::result::ResultCode;
 use crate::state_machine::HoldState;
 use runtime::snapshot_file::{FOOTER_LEN, SnapshotFileError};
 use runtime::testkit::FaultyStorage;
-use runtime::wal::{RecordType, ScanStopReason, scan};
+use runtime::wal::{RecordType, ScanStopReason, TailKind, scan};
 use runtime::wal_file::FileOp;
 use std::fs;
 
@@ -368,7 +368,13 @@ fn a_torn_tail_is_cut_on_open() {
     fs::write(&wal, &bytes).unwrap();
     let engine = ReservationEngine::open(dir.path(), config()).unwrap();
     let report = engine.recovery_report();
-    assert_eq!(report.stop_reason, ScanStopReason::TornTail { offset: len });
+    assert_eq!(
+        report.stop_reason,
+        ScanStopReason::TornTail {
+            offset: len,
+            kind: TailKind::Partial,
+        }
+    );
     assert_eq!(report.truncated_bytes, 3);
     assert_eq!(fs::metadata(&wal).unwrap().len(), len);
 }

@@ -11,8 +11,9 @@
 //! the path.
 
 use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fmt;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// An open file: appends, data syncs and length changes. Dropping it closes it.
@@ -40,7 +41,18 @@ pub trait StorageFile: Send {
     /// # Errors
     /// The underlying I/O error.
     fn size(&self) -> io::Result<u64>;
+
+    /// Reads bytes from `offset` into `buf` until it is full or the file ends; returns how
+    /// many were read (fewer than `buf.len()` only at the end of the file). Appends still go
+    /// to the end of the file.
+    ///
+    /// # Errors
+    /// The underlying I/O error.
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
 }
+
+/// An exclusive lock on a file, held until this value is dropped (or its process ends).
+pub trait StorageLock: Send + fmt::Debug {}
 
 /// Files by path: open, create, read, rename, remove, list, and directory syncs.
 pub trait Storage: Send {
@@ -91,6 +103,16 @@ pub trait Storage: Send {
     /// The underlying I/O error.
     fn sync_dir(&mut self, dir: &Path) -> io::Result<()>;
 
+    /// Takes an exclusive lock on the file at `path` (created empty if missing) without
+    /// waiting: `Ok(None)` when another holder, in this process or another, has it. The lock is
+    /// advisory (it stops other lockers, not readers) and is released when the returned value
+    /// is dropped or the process exits, however it exits.
+    ///
+    /// # Errors
+    /// The underlying I/O error (a missing directory, permissions, a file system without
+    /// locks).
+    fn try_lock(&mut self, path: &Path) -> io::Result<Option<Box<dyn StorageLock>>>;
+
     /// Removes the file at `path`.
     ///
     /// # Errors
@@ -129,7 +151,29 @@ impl StorageFile for DiskFile {
     fn size(&self) -> io::Result<u64> {
         Ok(self.0.metadata()?.len())
     }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.seek(SeekFrom::Start(offset))?;
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.0.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(read) => filled += read,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(filled)
+    }
 }
+
+/// A lock taken by [`DiskStorage::try_lock`]: the open file that holds it.
+#[derive(Debug)]
+struct DiskLock {
+    _file: File,
+}
+
+impl StorageLock for DiskLock {}
 
 impl Storage for DiskStorage {
     fn exists(&self, path: &Path) -> bool {
@@ -173,6 +217,20 @@ impl Storage for DiskStorage {
         File::open(dir)?.sync_all()
     }
 
+    fn try_lock(&mut self, path: &Path) -> io::Result<Option<Box<dyn StorageLock>>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Box::new(DiskLock { _file: file }))),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(error)) => Err(error),
+        }
+    }
+
     fn remove(&mut self, path: &Path) -> io::Result<()> {
         fs::remove_file(path)
     }
@@ -189,6 +247,53 @@ impl Storage for DiskStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_at_reads_from_an_offset_up_to_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = DiskStorage;
+        let mut file = storage.open_append(&dir.path().join("f")).unwrap();
+        file.write_all(b"0123456789").unwrap();
+        let mut buf = [0; 4];
+        assert_eq!(file.read_at(3, &mut buf).unwrap(), 4);
+        assert_eq!(&buf, b"3456");
+        assert_eq!(
+            file.read_at(8, &mut buf).unwrap(),
+            2,
+            "short only at the end"
+        );
+        assert_eq!(&buf[..2], b"89");
+        assert_eq!(file.read_at(10, &mut buf).unwrap(), 0);
+        assert_eq!(file.read_at(99, &mut buf).unwrap(), 0);
+        file.write_all(b"ab").unwrap();
+        assert_eq!(
+            file.size().unwrap(),
+            12,
+            "a read does not move where appends go"
+        );
+        assert_eq!(file.read_at(9, &mut buf).unwrap(), 3);
+        assert_eq!(&buf[..3], b"9ab");
+    }
+
+    #[test]
+    fn a_lock_excludes_a_second_locker_until_it_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("LOCK");
+        let mut storage = DiskStorage;
+        let held = storage
+            .try_lock(&path)
+            .unwrap()
+            .expect("a free lock is taken");
+        assert!(path.exists(), "the lock file is created");
+        assert!(
+            storage.try_lock(&path).unwrap().is_none(),
+            "a second open file description of the same file is refused"
+        );
+        drop(held);
+        let again = storage.try_lock(&path).unwrap();
+        assert!(again.is_some(), "released on drop");
+        assert!(storage.try_lock(&dir.path().join("missing/LOCK")).is_err());
+    }
 
     #[test]
     fn disk_storage_round_trips_every_operation() {

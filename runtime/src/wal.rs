@@ -20,13 +20,15 @@
 //! magic is the engine's (passed in as a [`Magic`]), payloads are opaque, what each record type
 //! means is the engine's, and lsn and slot monotonicity are the caller's business. Reading
 //! never panics on any input and never allocates; a complete frame that fails a check is
-//! [`ScanStopReason::Corruption`] with its offset, an incomplete one [`ScanStopReason::TornTail`].
+//! [`ScanStopReason::Corruption`] with its offset; an incomplete one, or zero bytes only from a
+//! frame boundary to the end, is a [`ScanStopReason::TornTail`] ([`TailKind`]).
 
 use std::fmt;
 
 mod read;
 
-pub use read::{FrameRead, Frames, Scan, ScanStopReason, frames, read_frame, scan};
+pub(crate) use read::read_frame_in;
+pub use read::{FrameRead, Frames, Scan, ScanStopReason, TailKind, frames, read_frame, scan};
 
 /// The four bytes that open every frame of one engine's WAL, chosen by the engine (a frame
 /// written by another engine is [`CorruptionReason::BadMagic`]).

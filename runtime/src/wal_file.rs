@@ -6,6 +6,10 @@
 //! [`Storage`] the owner passes in: [`crate::storage::DiskStorage`] in production, the fault-injecting
 //! storage of the `testkit` feature in tests.
 //!
+//! [`lock_dir`] takes the directory's `LOCK` file, so that one writer at a time owns a
+//! database; [`WalFile::frame_reader`] reads the log back in bounded chunks
+//! ([`FrameReader`]); [`remove_leftover_temp`] clears what an interrupted replacement left.
+//!
 //! This module knows files and bytes only, never what the bytes mean. Every failure is a
 //! [`FileError`] naming the operation, the path and the `io::ErrorKind`; nothing here panics on
 //! an I/O error.
@@ -14,7 +18,12 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::storage::{Storage, StorageFile};
+use crate::storage::{Storage, StorageFile, StorageLock};
+use crate::wal::Magic;
+
+mod reader;
+
+pub use reader::{DEFAULT_CHUNK_LEN, FrameReader};
 
 /// Which file operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +42,10 @@ pub enum FileOp {
     Rename,
     /// Syncing a directory's entries.
     SyncDir,
+    /// Taking a lock file.
+    Lock,
+    /// Removing a file.
+    Remove,
 }
 
 /// An I/O failure, kept comparable: the operation, the path, and the error kind.
@@ -81,6 +94,88 @@ pub(crate) fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// The name of the lock file in a database directory.
+pub const LOCK_FILE_NAME: &str = "LOCK";
+
+/// The exclusive lock on a directory ([`lock_dir`]): held until dropped, or until the process
+/// ends however it ends.
+#[derive(Debug)]
+pub struct DirLock {
+    path: PathBuf,
+    _held: Box<dyn StorageLock>,
+}
+
+impl DirLock {
+    /// The lock file's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Why [`lock_dir`] did not take the lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LockError {
+    /// Another holder (a process, or another handle in this one) has the lock.
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// The lock file could not be opened or locked.
+    File(FileError),
+}
+
+impl fmt::Display for LockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Locked { path } => write!(f, "{} is held by another writer", path.display()),
+            Self::File(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for LockError {}
+
+/// Takes the exclusive lock on `dir` (its [`LOCK_FILE_NAME`] file, created if missing) without
+/// waiting. Nothing else in `dir` is touched, whether or not the lock is taken.
+///
+/// # Errors
+/// [`LockError::Locked`] when another holder has it; [`LockError::File`] when the lock file
+/// cannot be opened or locked.
+pub fn lock_dir(dir: &Path, storage: &mut dyn Storage) -> Result<DirLock, LockError> {
+    let path = dir.join(LOCK_FILE_NAME);
+    match storage.try_lock(&path) {
+        Ok(Some(held)) => Ok(DirLock { path, _held: held }),
+        Ok(None) => Err(LockError::Locked { path }),
+        Err(error) => Err(LockError::File(FileError::new(FileOp::Lock, &path, &error))),
+    }
+}
+
+/// The temp file [`replace_file_atomically`] writes beside `path`: `<path>.tmp`.
+#[must_use]
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
+/// Removes the `<path>.tmp` an interrupted [`replace_file_atomically`] left behind (a failed
+/// write, a full disk, a crash before the rename); returns whether there was one. Call it
+/// under the directory's lock, before any replacement: nobody else writes that file.
+///
+/// # Errors
+/// The removal failed.
+pub fn remove_leftover_temp(path: &Path, storage: &mut dyn Storage) -> Result<bool, FileError> {
+    let temp = temp_path(path);
+    if !storage.exists(&temp) {
+        return Ok(false);
+    }
+    storage
+        .remove(&temp)
+        .map_err(|e| FileError::new(FileOp::Remove, &temp, &e))?;
+    Ok(true)
+}
+
 /// Replaces the file at `path` with `bytes` atomically: write `<path>.tmp`, sync it, rename it
 /// over `path`, sync the directory. A crash leaves either the old or the new file.
 ///
@@ -92,9 +187,7 @@ pub fn replace_file_atomically(
     bytes: &[u8],
     storage: &mut dyn Storage,
 ) -> Result<(), FileError> {
-    let mut temp_name = path.as_os_str().to_os_string();
-    temp_name.push(".tmp");
-    let temp = PathBuf::from(temp_name);
+    let temp = temp_path(path);
     let mut file = storage
         .create(&temp)
         .map_err(|e| FileError::new(FileOp::Open, &temp, &e))?;
@@ -204,6 +297,22 @@ impl WalFile {
         self.file
             .sync_data()
             .map_err(|e| FileError::new(FileOp::Sync, &self.path, &e))
+    }
+
+    /// A reader of the log's frames from the start, a [`DEFAULT_CHUNK_LEN`] chunk at a time:
+    /// memory stays at one chunk plus one frame whatever the log's size.
+    pub fn frame_reader(&mut self, magic: Magic, max_payload_bytes: u32) -> FrameReader<'_> {
+        FrameReader::new(self, magic, max_payload_bytes, DEFAULT_CHUNK_LEN)
+    }
+
+    /// [`Self::frame_reader`] with another chunk length (at least 1 byte).
+    pub fn frame_reader_with_chunk(
+        &mut self,
+        magic: Magic,
+        max_payload_bytes: u32,
+        chunk_len: usize,
+    ) -> FrameReader<'_> {
+        FrameReader::new(self, magic, max_payload_bytes, chunk_len)
     }
 
     /// Reads the whole log.

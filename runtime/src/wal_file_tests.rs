@@ -262,3 +262,103 @@ fn emptiness_follows_the_appended_bytes() {
     wal.truncate_to(0).unwrap();
     assert!(wal.is_empty());
 }
+
+#[test]
+fn a_locked_directory_refuses_a_second_locker_and_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut storage = DiskStorage;
+    let lock = lock_dir(dir.path(), &mut storage).unwrap();
+    assert_eq!(lock.path(), dir.path().join(LOCK_FILE_NAME));
+    let mut faulty = FaultyStorage::new();
+    assert_eq!(
+        lock_dir(dir.path(), &mut faulty).unwrap_err(),
+        LockError::Locked {
+            path: dir.path().join("LOCK")
+        }
+    );
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["LOCK"], "the refused locker created nothing");
+    drop(lock);
+    let again = lock_dir(dir.path(), &mut faulty);
+    assert!(again.is_ok(), "released when dropped");
+    let missing = lock_dir(&dir.path().join("missing"), &mut storage).unwrap_err();
+    assert!(matches!(
+        missing,
+        LockError::File(FileError {
+            op: FileOp::Lock,
+            ..
+        })
+    ));
+    assert!(
+        LockError::Locked {
+            path: "d/LOCK".into()
+        }
+        .to_string()
+        .contains("d/LOCK is held by another writer")
+    );
+}
+
+/// The child half of the two-process test: takes the lock in `RUNTIME_LOCK_CHILD_DIR`, says
+/// so on stdout, and holds it until killed.
+#[test]
+#[ignore = "run by a_lock_held_by_another_process_refuses_until_that_process_dies"]
+fn lock_holding_child() {
+    let Some(dir) = std::env::var_os("RUNTIME_LOCK_CHILD_DIR") else {
+        return;
+    };
+    let _lock = lock_dir(Path::new(&dir), &mut DiskStorage).unwrap();
+    println!("locked");
+    std::thread::sleep(std::time::Duration::from_mins(10));
+}
+
+#[test]
+fn a_lock_held_by_another_process_refuses_until_that_process_dies() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "wal_file::tests::lock_holding_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("RUNTIME_LOCK_CHILD_DIR", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let said_locked = lines.any(|line| line.is_ok_and(|line| line == "locked"));
+    assert!(said_locked, "the child took the lock");
+    assert!(matches!(
+        lock_dir(dir.path(), &mut DiskStorage),
+        Err(LockError::Locked { .. })
+    ));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        lock_dir(dir.path(), &mut DiskStorage).is_ok(),
+        "a killed holder releases the lock"
+    );
+}
+
+#[test]
+fn a_leftover_temp_file_is_removed_and_only_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.snapshot");
+    let mut storage = DiskStorage;
+    assert_eq!(temp_path(&path), dir.path().join("db.snapshot.tmp"));
+    assert!(!remove_leftover_temp(&path, &mut storage).unwrap(), "none");
+    fs::write(&path, b"kept").unwrap();
+    fs::write(temp_path(&path), b"half a checkpoint").unwrap();
+    assert!(remove_leftover_temp(&path, &mut storage).unwrap());
+    assert!(!temp_path(&path).exists());
+    assert_eq!(fs::read(&path).unwrap(), b"kept");
+    fs::create_dir(temp_path(&path)).unwrap();
+    let error = remove_leftover_temp(&path, &mut storage).unwrap_err();
+    assert_eq!((error.op, error.path), (FileOp::Remove, temp_path(&path)));
+}

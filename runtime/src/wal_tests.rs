@@ -91,7 +91,10 @@ fn empty_buffer_is_clean_eof() {
     assert_eq!(scan(&[], MAGIC, MAX).stop, ScanStopReason::CleanEof);
     assert_eq!(
         read_frame(&[], 5, MAGIC, MAX),
-        FrameRead::Stop(ScanStopReason::TornTail { offset: 5 })
+        FrameRead::Stop(ScanStopReason::TornTail {
+            offset: 5,
+            kind: TailKind::Partial,
+        })
     );
 }
 
@@ -112,7 +115,10 @@ fn every_cut_is_a_torn_tail_at_the_last_frame_boundary() {
         } else {
             assert_eq!(
                 scan.stop,
-                ScanStopReason::TornTail { offset: boundary },
+                ScanStopReason::TornTail {
+                    offset: boundary,
+                    kind: TailKind::Partial,
+                },
                 "cut {cut}"
             );
         }
@@ -244,12 +250,18 @@ fn verified_header_with_missing_payload_is_torn() {
     let frame = forged(MAGIC, 1, 1, 10, b"0123456789");
     assert_eq!(
         stop_of(&frame[..HEADER_LEN + 9]),
-        ScanStopReason::TornTail { offset: 0 }
+        ScanStopReason::TornTail {
+            offset: 0,
+            kind: TailKind::Partial,
+        }
     );
     let max_len = forged(MAGIC, 1, 1, u32::MAX, b"");
     assert_eq!(
         scan(&max_len, MAGIC, u32::MAX).stop,
-        ScanStopReason::TornTail { offset: 0 }
+        ScanStopReason::TornTail {
+            offset: 0,
+            kind: TailKind::Partial,
+        }
     );
 }
 
@@ -289,7 +301,11 @@ fn stop_reasons_display_the_offset() {
         "corruption at offset 70: payload length 9 above the limit 8"
     );
     assert_eq!(
-        ScanStopReason::TornTail { offset: 3 }.to_string(),
+        ScanStopReason::TornTail {
+            offset: 3,
+            kind: TailKind::Partial,
+        }
+        .to_string(),
         "torn tail at offset 3"
     );
     assert_eq!(ScanStopReason::CleanEof.to_string(), "clean end of log");

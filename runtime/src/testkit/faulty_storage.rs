@@ -12,7 +12,7 @@ use std::io;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::storage::{DiskStorage, Storage, StorageFile};
+use crate::storage::{DiskStorage, Storage, StorageFile, StorageLock};
 
 /// Counters and armed faults, shared between a test and the storage it handed to a file.
 /// Each counter counts the calls of its kind so far; each `fail_*` is the 1-based number of
@@ -25,7 +25,7 @@ pub struct FaultPlan {
     pub syncs: u64,
     /// Opens and creates so far.
     pub opens: u64,
-    /// Whole-file and prefix reads so far.
+    /// Whole-file, prefix and positioned (`read_at`) reads so far.
     pub reads: u64,
     /// `set_len` calls so far.
     pub truncates: u64,
@@ -195,6 +195,16 @@ impl StorageFile for FaultyFile {
     fn size(&self) -> io::Result<u64> {
         self.inner.size()
     }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        if self
+            .storage
+            .with_plan(|plan| tick(&mut plan.reads, plan.fail_read))
+        {
+            return Err(injected("read"));
+        }
+        self.inner.read_at(offset, buf)
+    }
 }
 
 impl Storage for FaultyStorage {
@@ -240,6 +250,10 @@ impl Storage for FaultyStorage {
             DiskStorage.sync_dir(dir)?;
         }
         Ok(())
+    }
+
+    fn try_lock(&mut self, path: &Path) -> io::Result<Option<Box<dyn StorageLock>>> {
+        DiskStorage.try_lock(path)
     }
 
     fn remove(&mut self, path: &Path) -> io::Result<()> {

@@ -8,7 +8,7 @@ use super::failure::{same_state, setup};
 use super::{
     CrashSubject, FaultyStorage, KitFailure, RecoveryFigures, Refusal, Report, ScratchDir,
 };
-use crate::wal::{ScanStopReason, scan};
+use crate::wal::{ScanStopReason, TailKind, scan};
 
 /// Steps the kit runs at most per frame it asked for before it gives up on a workload that
 /// writes nothing.
@@ -166,7 +166,10 @@ pub fn wal_cuts<S: CrashSubject>(subject: &S, min_frames: usize) -> Result<Repor
             stop: if boundary == cut {
                 ScanStopReason::CleanEof
             } else {
-                ScanStopReason::TornTail { offset: boundary }
+                ScanStopReason::TornTail {
+                    offset: boundary,
+                    kind: TailKind::Partial,
+                }
             },
         };
         let found = subject.figures(&handle);

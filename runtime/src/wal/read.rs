@@ -15,10 +15,13 @@ use super::{
 pub enum ScanStopReason {
     /// Every byte belonged to a valid frame.
     CleanEof,
-    /// An incomplete frame starts at `offset` (a crash during the last append).
+    /// The bytes from `offset` to the end are not a whole frame: a crash during the last
+    /// append, or a file extended without its data. Cut at `offset`.
     TornTail {
-        /// Where the incomplete frame starts (the length of the valid prefix).
+        /// Where the torn tail starts (the length of the valid prefix).
         offset: u64,
+        /// What the tail holds.
+        kind: TailKind,
     },
     /// The complete frame at `offset` is invalid.
     Corruption {
@@ -29,11 +32,30 @@ pub enum ScanStopReason {
     },
 }
 
+/// What a torn tail holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TailKind {
+    /// The start of a frame: fewer bytes than a header, or a header whose payload runs past
+    /// the end (an interrupted append).
+    Partial,
+    /// Zero bytes only, from a frame boundary to the end: a file extended without its data
+    /// (as some file systems leave after a power loss). A frame that fails its checks stays
+    /// corruption even when zeros follow it.
+    ZeroFilled,
+}
+
 impl fmt::Display for ScanStopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::CleanEof => write!(f, "clean end of log"),
-            Self::TornTail { offset } => write!(f, "torn tail at offset {offset}"),
+            Self::TornTail {
+                offset,
+                kind: TailKind::Partial,
+            } => write!(f, "torn tail at offset {offset}"),
+            Self::TornTail {
+                offset,
+                kind: TailKind::ZeroFilled,
+            } => write!(f, "zero-filled tail at offset {offset}"),
             Self::Corruption { offset, reason } => {
                 write!(f, "corruption at offset {offset}: {reason}")
             }
@@ -80,11 +102,12 @@ fn read_u64(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(raw)
 }
 
-/// Reads the frame starting at `offset` in `bytes`. Checks, in order: end of buffer (clean),
-/// fewer than a header's bytes (torn), header checksum, magic, version, record type, payload
-/// length against `max_payload_bytes`, payload running past the end (torn), payload checksum.
-/// Never panics, whatever `bytes` and `offset` are; an `offset` past the end of `bytes` (a
-/// caller bug: the frame iterator never produces one) reads as `TornTail` at that offset.
+/// Reads the frame starting at `offset` in `bytes`, which end where the file ends. Checks, in
+/// order: end of buffer (clean), zero bytes only to the end (a zero-filled tail), fewer than
+/// a header's bytes (torn), header checksum, magic, version, record type, payload length
+/// against `max_payload_bytes`, payload running past the end (torn), payload checksum. Never
+/// panics, whatever `bytes` and `offset` are; an `offset` past the end of `bytes` (a caller
+/// bug: the frame iterator never produces one) reads as a partial torn tail at that offset.
 #[must_use]
 #[inline]
 pub fn read_frame(
@@ -93,16 +116,34 @@ pub fn read_frame(
     magic: Magic,
     max_payload_bytes: u32,
 ) -> FrameRead<'_> {
+    read_frame_in(bytes, offset, magic, max_payload_bytes, true)
+}
+
+/// [`read_frame`] on a window of the file: `at_end` says whether `bytes` end where the file
+/// does. Only then can a run of zeros be a zero-filled tail; otherwise zeros are read as any
+/// other bytes (the caller checks the rest of the file first).
+#[inline]
+pub(crate) fn read_frame_in(
+    bytes: &[u8],
+    offset: usize,
+    magic: Magic,
+    max_payload_bytes: u32,
+    at_end: bool,
+) -> FrameRead<'_> {
     let at = offset as u64;
     let corrupt = |reason| FrameRead::Stop(ScanStopReason::Corruption { offset: at, reason });
+    let torn = |kind| FrameRead::Stop(ScanStopReason::TornTail { offset: at, kind });
     let Some(rest) = bytes.get(offset..) else {
-        return FrameRead::Stop(ScanStopReason::TornTail { offset: at });
+        return torn(TailKind::Partial);
     };
     if rest.is_empty() {
         return FrameRead::Stop(ScanStopReason::CleanEof);
     }
+    if at_end && rest.iter().all(|&byte| byte == 0) {
+        return torn(TailKind::ZeroFilled);
+    }
     if rest.len() < HEADER_LEN {
-        return FrameRead::Stop(ScanStopReason::TornTail { offset: at });
+        return torn(TailKind::Partial);
     }
     let stored = read_u32(rest, HEADER_CRC_OFFSET);
     let computed = crc32c::crc32c(&rest[..HEADER_CRC_OFFSET]);
@@ -133,7 +174,7 @@ pub fn read_frame(
         .ok()
         .and_then(|len| rest.get(HEADER_LEN..HEADER_LEN.checked_add(len)?))
     else {
-        return FrameRead::Stop(ScanStopReason::TornTail { offset: at });
+        return torn(TailKind::Partial);
     };
     let stored = read_u32(rest, PAYLOAD_CRC_OFFSET);
     let computed = crc32c::crc32c(payload);
@@ -235,3 +276,7 @@ pub fn scan(bytes: &[u8], magic: Magic, max_payload_bytes: u32) -> Scan<'_> {
         valid_len,
     }
 }
+
+#[cfg(test)]
+#[path = "read_tests.rs"]
+mod tests;

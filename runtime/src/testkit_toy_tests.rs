@@ -1,0 +1,296 @@
+//! The toy engine the kit's self-test drives: an append-only counter over `wal_file`, `wal` and
+//! `snapshot_file`, with one optional planted bug.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::super::*;
+use crate::snapshot_file::write_snapshot_file;
+use crate::snapshot_file::{SnapshotFileError, read_snapshot_bytes, split_footer};
+use crate::wal::{Magic, RecordType, ScanStopReason, TailKind, encode_frame, scan};
+use crate::wal_file::{FileError, WalFile};
+
+const MAGIC: Magic = Magic::new(*b"TOYW");
+const FOOTER_MAGIC: Magic = Magic::new(*b"TOYF");
+const MAX_PAYLOAD_BYTES: u32 = 8;
+const MAX_SNAPSHOT_BYTES: u64 = 64;
+const fn torn(offset: u64) -> ScanStopReason {
+    ScanStopReason::TornTail {
+        offset,
+        kind: TailKind::Partial,
+    }
+}
+
+/// One planted bug at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Bug {
+    None,
+    /// Opening a corrupt WAL cuts it at the corruption and opens (the spec's cardinal sin).
+    TruncatesCorruption,
+    /// Opening a corrupt WAL cuts it at the corruption, then refuses.
+    TruncatesThenRefuses,
+    /// A torn tail is refused as if it were corruption.
+    RefusesTornTails,
+    /// A failed sync is ignored: the step is acknowledged although nothing is durable.
+    AcksFailedSync,
+    /// A failed write or sync is reported, but the handle stays usable.
+    NeverHalts,
+    /// The snapshot's footer is not checked: its first 16 bytes are trusted.
+    SkipsFooterCheck,
+    /// `prefix_states` counts one frame too many.
+    WrongReference,
+    /// Not a bug: each step writes two frames, with two appends (the kit needs
+    /// `prefix_states` for the cuts, and cannot fault such a step).
+    TwoFramesPerStep,
+}
+
+pub(super) struct Toy {
+    pub(super) bug: Bug,
+    /// Whether to hand the kit `prefix_states` (else it uses the live states).
+    pub(super) reference: bool,
+}
+
+pub(super) struct Counter {
+    wal: WalFile,
+    storage: FaultyStorage,
+    dir: PathBuf,
+    /// The state: the sum of the values of every frame, and the last lsn.
+    sum: u64,
+    lsn: u64,
+    /// The index of the last step applied (the frame's slot): a retried step writes nothing.
+    last_index: Option<u64>,
+    halted: bool,
+    figures: RecoveryFigures,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum ToyError {
+    Io(FileError),
+    Corruption { offset: u64 },
+    TornTail,
+    Snapshot(SnapshotFileError),
+    Halted,
+}
+
+impl fmt::Display for ToyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "toy: {self:?}")
+    }
+}
+
+fn value(payload: &[u8]) -> u64 {
+    u64::from_le_bytes(payload.try_into().expect("a toy payload must be 8 bytes"))
+}
+
+impl Toy {
+    pub(super) fn sound() -> Self {
+        Self::with(Bug::None)
+    }
+
+    pub(super) fn with(bug: Bug) -> Self {
+        Self {
+            bug,
+            reference: false,
+        }
+    }
+
+    /// The snapshot's `(sum, lsn)`, if there is one.
+    fn snapshot(&self, dir: &Path, storage: &FaultyStorage) -> Result<(u64, u64), ToyError> {
+        let path = dir.join(<Self as CrashSubject>::SNAPSHOT_FILE_NAME);
+        let bytes = read_snapshot_bytes(&path, MAX_SNAPSHOT_BYTES, storage);
+        let Some(bytes) = bytes.map_err(ToyError::Snapshot)? else {
+            return Ok((0, 0));
+        };
+        let payload = if self.bug == Bug::SkipsFooterCheck {
+            &bytes[..16]
+        } else {
+            split_footer(&bytes, FOOTER_MAGIC).map_err(ToyError::Snapshot)?
+        };
+        Ok((value(&payload[..8]), value(&payload[8..16])))
+    }
+
+    /// Appends and syncs one frame of step `index`, then applies it.
+    fn append(&self, handle: &mut Counter, index: u64) -> Result<(), ToyError> {
+        let value = index % 7 + 1;
+        let mut frame = Vec::new();
+        let lsn = handle.lsn + 1;
+        encode_frame(
+            &mut frame,
+            MAGIC,
+            lsn,
+            index,
+            RecordType::External,
+            &value.to_le_bytes(),
+        );
+        if let Err(error) = handle.wal.append(&frame) {
+            return Err(self.fail(handle, error));
+        }
+        if let Err(error) = handle.wal.sync()
+            && self.bug != Bug::AcksFailedSync
+        {
+            return Err(self.fail(handle, error));
+        }
+        (handle.sum, handle.lsn) = (handle.sum + value, lsn);
+        handle.last_index = Some(index);
+        Ok(())
+    }
+
+    fn fail(&self, handle: &mut Counter, error: FileError) -> ToyError {
+        handle.halted = self.bug != Bug::NeverHalts;
+        ToyError::Io(error)
+    }
+}
+
+impl CrashSubject for Toy {
+    type Handle = Counter;
+    type Dump = (u64, u64);
+    type OpenError = ToyError;
+    type StepError = ToyError;
+    const WAL_FILE_NAME: &'static str = "toy.wal";
+    const SNAPSHOT_FILE_NAME: &'static str = "toy.snapshot";
+    const WAL_MAGIC: Magic = MAGIC;
+
+    fn open(&self, dir: &Path, storage: FaultyStorage) -> Result<Counter, ToyError> {
+        let (mut sum, snapshot_lsn) = self.snapshot(dir, &storage)?;
+        let path = dir.join(Self::WAL_FILE_NAME);
+        let mut wal = WalFile::open(&path, Box::new(storage.clone())).map_err(ToyError::Io)?;
+        let bytes = wal.read_all().map_err(ToyError::Io)?;
+        let scanned = scan(&bytes, MAGIC, MAX_PAYLOAD_BYTES);
+        let (mut lsn, mut frames_applied, mut last_index) = (snapshot_lsn, 0, None);
+        for frame in scanned.frames.iter().filter(|f| f.lsn > snapshot_lsn) {
+            if frame.record_type == RecordType::External {
+                sum += value(frame.payload);
+                (lsn, frames_applied) = (frame.lsn, frames_applied + 1);
+                last_index = Some(frame.request_slot);
+            }
+        }
+        let valid_len = match scanned.stop {
+            ScanStopReason::CleanEof => bytes.len() as u64,
+            ScanStopReason::TornTail { .. } if self.bug == Bug::RefusesTornTails => {
+                return Err(ToyError::TornTail);
+            }
+            ScanStopReason::TornTail { offset, .. } => offset,
+            ScanStopReason::Corruption { offset, .. } => {
+                if matches!(
+                    self.bug,
+                    Bug::TruncatesCorruption | Bug::TruncatesThenRefuses
+                ) {
+                    wal.truncate_to(offset).map_err(ToyError::Io)?;
+                }
+                if self.bug != Bug::TruncatesCorruption {
+                    return Err(ToyError::Corruption { offset });
+                }
+                offset
+            }
+        };
+        let truncated_bytes = bytes.len() as u64 - valid_len;
+        if truncated_bytes > 0 && wal.len() > valid_len {
+            wal.truncate_to(valid_len).map_err(ToyError::Io)?;
+        }
+        let stop = match scanned.stop {
+            ScanStopReason::Corruption { offset, .. } => torn(offset),
+            stop => stop,
+        };
+        Ok(Counter {
+            wal,
+            storage,
+            dir: dir.to_path_buf(),
+            sum,
+            lsn,
+            last_index,
+            halted: false,
+            figures: RecoveryFigures {
+                frames_applied,
+                truncated_bytes,
+                stop,
+            },
+        })
+    }
+
+    fn dump(&self, handle: &Counter) -> (u64, u64) {
+        (handle.sum, handle.lsn)
+    }
+
+    fn figures(&self, handle: &Counter) -> RecoveryFigures {
+        handle.figures
+    }
+
+    fn step(&self, handle: &mut Counter, index: u64) -> Result<(), ToyError> {
+        if handle.halted {
+            return Err(ToyError::Halted);
+        }
+        if handle.last_index.is_some_and(|last| index <= last) {
+            return Ok(());
+        }
+        let frames = if self.bug == Bug::TwoFramesPerStep {
+            2
+        } else {
+            1
+        };
+        for _ in 0..frames {
+            self.append(handle, index)?;
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&self, handle: &mut Counter) -> Result<(), ToyError> {
+        if handle.halted {
+            return Err(ToyError::Halted);
+        }
+        let mut payload = handle.sum.to_le_bytes().to_vec();
+        payload.extend_from_slice(&handle.lsn.to_le_bytes());
+        let path = handle.dir.join(Self::SNAPSHOT_FILE_NAME);
+        let mut storage = handle.storage.clone();
+        write_snapshot_file(
+            &path,
+            &payload,
+            FOOTER_MAGIC,
+            MAX_SNAPSHOT_BYTES,
+            &mut storage,
+        )
+        .map_err(ToyError::Snapshot)?;
+        let mut marker = Vec::new();
+        encode_frame(&mut marker, MAGIC, handle.lsn, 0, RecordType::Marker, &[]);
+        if let Err(error) = handle.wal.replace_with(&marker) {
+            return Err(self.fail(handle, error));
+        }
+        Ok(())
+    }
+
+    fn is_halted(&self, handle: &Counter) -> bool {
+        handle.halted
+    }
+
+    fn refusal(&self, error: &ToyError) -> Refusal {
+        match error {
+            ToyError::Corruption { offset } => Refusal::WalCorruption { offset: *offset },
+            ToyError::Snapshot(_) => Refusal::SnapshotFile,
+            _ => Refusal::Other,
+        }
+    }
+
+    fn step_failure(&self, error: &ToyError) -> StepFailure {
+        match error {
+            ToyError::Io(error) => StepFailure::Io(error.op),
+            ToyError::Halted => StepFailure::Halted,
+            _ => StepFailure::Other,
+        }
+    }
+
+    fn prefix_states(&self, wal: &[u8]) -> Option<Vec<(u64, u64)>> {
+        if !self.reference {
+            return None;
+        }
+        let mut state = (0, 0);
+        let mut states = vec![state];
+        for frame in scan(wal, MAGIC, MAX_PAYLOAD_BYTES).frames {
+            state = (state.0 + value(frame.payload), frame.lsn);
+            states.push(state);
+        }
+        if self.bug == Bug::WrongReference {
+            states.remove(0);
+            states.push(state);
+        }
+        Some(states)
+    }
+}
