@@ -24,14 +24,14 @@ use crate::state_machine::{
 use runtime::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
-use runtime::wal_file::WalFile;
+use runtime::wal_file::{DirLock, WalFile};
 
 pub use crate::engine_error::SubmitError;
 
 /// Expiries written per group commit inside `tick`.
 const TICK_BATCH: usize = 64;
 
-/// An open allocdb-core database.
+/// An open allocdb-core database; it holds the directory's lock (one writer) until dropped.
 #[derive(Debug)]
 pub struct AllocEngine {
     dir: PathBuf,
@@ -40,6 +40,7 @@ pub struct AllocEngine {
     report: RecoveryReport,
     halted: bool,
     frames: Vec<u8>,
+    _lock: DirLock,
 }
 
 impl AllocEngine {
@@ -68,6 +69,7 @@ impl AllocEngine {
             report: recovered.report,
             halted: false,
             frames: Vec::new(),
+            _lock: recovered.lock,
         })
     }
 

@@ -23,7 +23,7 @@ use crate::state_machine::{BucketRecord, StateDump, StateMachine};
 use runtime::snapshot_file::{FOOTER_LEN, SnapshotFileError, write_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
-use runtime::wal_file::{FileError, WalFile};
+use runtime::wal_file::{DirLock, FileError, WalFile};
 
 /// Why a write was not performed (or, for `Io`, why its fate is unknown).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl fmt::Display for SubmitError {
 
 impl std::error::Error for SubmitError {}
 
-/// An open quota-core database.
+/// An open quota-core database; it holds the directory's lock (one writer) until dropped.
 #[derive(Debug)]
 pub struct QuotaEngine {
     dir: PathBuf,
@@ -71,6 +71,7 @@ pub struct QuotaEngine {
     report: RecoveryReport,
     halted: bool,
     frames: Vec<u8>,
+    _lock: DirLock,
 }
 
 impl QuotaEngine {
@@ -99,6 +100,7 @@ impl QuotaEngine {
             report: recovered.report,
             halted: false,
             frames: Vec::new(),
+            _lock: recovered.lock,
         })
     }
 

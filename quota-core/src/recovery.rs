@@ -11,7 +11,7 @@
 //! On corruption or any other failure the WAL file is not touched.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::command::CommandContext;
 use crate::command_codec::{DecodeError, decode_request};
@@ -22,8 +22,8 @@ use crate::state_machine::StateMachine;
 use runtime::frame_order::{FrameOrder, FrameOrderError, FrameStep, OrderRule, Position};
 use runtime::snapshot_file::{SnapshotFileError, read_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
-use runtime::wal::{CorruptionReason, Frame, Magic, RecordType, ScanStopReason, frames};
-use runtime::wal_file::{FileError, WalFile};
+use runtime::wal::{CorruptionReason, Frame, Magic, RecordType, ScanStopReason};
+use runtime::wal_file::{DirLock, FileError, LockError, WalFile, lock_dir, remove_leftover_temp};
 
 /// The magic that opens every frame of this engine's WAL: `b"QTDB"` (the runtime frames the
 /// bytes; the engine names them).
@@ -61,6 +61,11 @@ pub struct RecoveryReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RecoveryError {
     Config(ConfigError),
+    /// Another handle, in this process or another, has the database open: nothing was read
+    /// or written.
+    Locked {
+        path: PathBuf,
+    },
     SnapshotFile(SnapshotFileError),
     Snapshot(SnapshotError),
     Wal(FileError),
@@ -117,6 +122,9 @@ impl fmt::Display for RecoveryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Config(error) => write!(f, "invalid config: {error}"),
+            Self::Locked { path } => {
+                write!(f, "{} is held by another open handle", path.display())
+            }
             Self::SnapshotFile(error) => write!(f, "{error}"),
             Self::Snapshot(error) => write!(f, "{error}"),
             Self::Wal(error) => write!(f, "wal: {error}"),
@@ -182,12 +190,14 @@ impl fmt::Display for RecoveryError {
 
 impl std::error::Error for RecoveryError {}
 
-/// A recovered database: the state, the open WAL (torn tail already cut) and the report.
+/// A recovered database: the state, the open WAL (torn tail already cut), the report, and
+/// the directory's lock (the database stays locked while it is held).
 #[derive(Debug)]
 pub struct Recovered {
     pub state: StateMachine,
     pub wal: WalFile,
     pub report: RecoveryReport,
+    pub lock: DirLock,
 }
 
 /// Recovers the database in `dir` with real file operations.
@@ -205,9 +215,18 @@ pub fn recover(dir: &Path, config: &Config) -> Result<Recovered, RecoveryError> 
 pub fn recover_with_ops(
     dir: &Path,
     config: &Config,
-    ops: Box<dyn Storage>,
+    mut ops: Box<dyn Storage>,
 ) -> Result<Recovered, RecoveryError> {
     config.validate().map_err(RecoveryError::Config)?;
+    let lock = lock_dir(dir, ops.as_mut()).map_err(|error| match error {
+        LockError::Locked { path } => RecoveryError::Locked { path },
+        LockError::File(error) => RecoveryError::Wal(error),
+    })?;
+    // Under the lock nobody else writes here: a temp file is what an interrupted checkpoint
+    // (snapshot) or WAL rewrite left behind.
+    for name in [SNAPSHOT_FILE_NAME, WAL_FILE_NAME] {
+        remove_leftover_temp(&dir.join(name), ops.as_mut()).map_err(RecoveryError::Wal)?;
+    }
     let snapshot_path = dir.join(SNAPSHOT_FILE_NAME);
     let max = config.max_snapshot_bytes;
     let snapshot = read_snapshot_file(&snapshot_path, SNAPSHOT_FOOTER_MAGIC, max, ops.as_ref())
@@ -221,33 +240,33 @@ pub fn recover_with_ops(
         None => (StateMachine::new(*config), None),
     };
     let mut wal = WalFile::open(&dir.join(WAL_FILE_NAME), ops).map_err(RecoveryError::Wal)?;
-    let bytes = wal.read_all().map_err(RecoveryError::Wal)?;
-    // Frames are replayed as they are read: nothing is collected (a WAL of a million frames
-    // would otherwise allocate a `Frame` each before the first is applied).
-    let mut frames = frames(&bytes, WAL_MAGIC, config.max_wal_payload_bytes);
     // The order rules start from the snapshot's position: its lsn and slot.
     let snapshot = snapshot_lsn.map(|lsn| Position {
         lsn: lsn.get(),
         slot: state.last_request_slot().get(),
     });
+    // Frames are replayed as they are read, a chunk at a time: memory stays at one chunk plus
+    // one frame whatever the WAL's size, and nothing is collected.
+    let mut frames = wal.frame_reader(WAL_MAGIC, config.max_wal_payload_bytes);
     let mut replay = Replay {
         state: &mut state,
         order: FrameOrder::new(snapshot),
         replayed: 0,
     };
-    for frame in frames.by_ref() {
+    while let Some(frame) = frames.next_frame().map_err(RecoveryError::Wal)? {
         replay.frame(&frame)?;
     }
     let frames_replayed = replay.replayed;
-    let (stop, valid_len) = frames.finish();
+    let (stop, valid_len) = frames.finish().map_err(RecoveryError::Wal)?;
     let truncated_bytes = match stop {
         ScanStopReason::CleanEof => 0,
         ScanStopReason::Corruption { offset, reason } => {
             return Err(RecoveryError::Corruption { offset, reason });
         }
         ScanStopReason::TornTail { .. } => {
+            let file_len = wal.len();
             wal.truncate_to(valid_len).map_err(RecoveryError::Wal)?;
-            bytes.len() as u64 - valid_len
+            file_len - valid_len
         }
     };
     let report = RecoveryReport {
@@ -256,7 +275,12 @@ pub fn recover_with_ops(
         stop_reason: stop,
         truncated_bytes,
     };
-    Ok(Recovered { state, wal, report })
+    Ok(Recovered {
+        state,
+        wal,
+        report,
+        lock,
+    })
 }
 
 struct Replay<'a> {

@@ -23,7 +23,7 @@ use crate::state_machine::{HoldLookupError, HoldRecord, PoolRecord, StateDump, S
 use runtime::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
-use runtime::wal_file::{FileError, WalFile};
+use runtime::wal_file::{DirLock, FileError, WalFile};
 
 /// Expiries written per group commit inside `tick`.
 const TICK_BATCH: usize = 64;
@@ -80,7 +80,7 @@ impl fmt::Display for SubmitError {
 
 impl std::error::Error for SubmitError {}
 
-/// An open reservation-core database.
+/// An open reservation-core database; it holds the directory's lock (one writer) until dropped.
 #[derive(Debug)]
 pub struct ReservationEngine {
     dir: PathBuf,
@@ -89,6 +89,7 @@ pub struct ReservationEngine {
     report: RecoveryReport,
     halted: bool,
     frames: Vec<u8>,
+    _lock: DirLock,
 }
 
 impl ReservationEngine {
@@ -117,6 +118,7 @@ impl ReservationEngine {
             report: recovered.report,
             halted: false,
             frames: Vec::new(),
+            _lock: recovered.lock,
         })
     }
 

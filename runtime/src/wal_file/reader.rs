@@ -91,6 +91,20 @@ impl<'a> FrameReader<'a> {
         }
     }
 
+    /// Reads to the end (passing over any frames left) and returns why the frames ended and
+    /// the length of the valid prefix, as [`crate::wal::Frames::finish`] does.
+    ///
+    /// # Errors
+    /// A read failed.
+    pub fn finish(mut self) -> Result<(ScanStopReason, u64), FileError> {
+        loop {
+            if let Some(stop) = self.stop {
+                return Ok((stop, self.valid_len()));
+            }
+            self.next_frame()?;
+        }
+    }
+
     /// Why reading stopped; `None` while frames remain.
     #[must_use]
     pub fn stop(&self) -> Option<ScanStopReason> {

@@ -146,6 +146,24 @@ fn a_failed_read_is_a_read_error_naming_the_log() {
 }
 
 #[test]
+fn finish_reads_past_the_frames_left_to_the_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = log_of(30);
+    let len = log.len() as u64;
+    log.extend_from_slice(&[1, 2, 3]);
+    let mut wal = wal_with(dir.path(), &log);
+    let mut reader = wal.frame_reader_with_chunk(MAGIC, MAX, 50);
+    assert!(reader.next_frame().unwrap().is_some());
+    let finished = reader.finish().unwrap();
+    let torn = ScanStopReason::TornTail {
+        offset: len,
+        kind: TailKind::Partial,
+    };
+    assert_eq!(finished, (torn, len));
+    assert_eq!(wal.frame_reader(MAGIC, MAX).finish().unwrap(), (torn, len));
+}
+
+#[test]
 fn an_empty_log_is_a_clean_end_and_reads_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut wal = wal_with(dir.path(), b"");

@@ -16,6 +16,9 @@ use std::fmt::Write as _;
 pub use crate::driver::{Driver, Frame, Outcome, OutcomeKind, Seam, Ticked, WalListing};
 use crate::scenario::{Args, Directive, Line, Scenario, ScenarioError};
 
+/// The most zero bytes `crash zeros=Z` appends (a scenario is a small file).
+const MAX_ZERO_FILL: u64 = 1 << 20;
+
 /// A finished run: the trace and every result code the run produced.
 #[derive(Debug)]
 pub struct RunOutput {
@@ -136,7 +139,10 @@ impl<D: Driver> RunState<D> {
                 self.trace.push_str("checkpoint\n");
                 self.files();
             }
-            Directive::Crash { torn_bytes } => self.crash(*torn_bytes)?,
+            Directive::Crash {
+                torn_bytes,
+                zero_bytes,
+            } => self.crash(*torn_bytes, *zero_bytes)?,
             Directive::Recover => self.recover()?,
         }
         Ok(())
@@ -227,7 +233,7 @@ impl<D: Driver> RunState<D> {
         self.states.insert(lsn, self.driver.dump());
     }
 
-    fn crash(&mut self, torn_bytes: u64) -> Result<(), String> {
+    fn crash(&mut self, torn_bytes: u64, zero_bytes: u64) -> Result<(), String> {
         self.driver.crash();
         let path = self.driver.wal_path();
         let len = std::fs::metadata(&path)
@@ -236,15 +242,28 @@ impl<D: Driver> RunState<D> {
         let cut = len
             .checked_sub(torn_bytes)
             .ok_or_else(|| format!("crash torn={torn_bytes}: the WAL holds only {len} bytes"))?;
-        if torn_bytes > 0 {
+        if zero_bytes > MAX_ZERO_FILL {
+            return Err(format!(
+                "crash zeros={zero_bytes}: at most {MAX_ZERO_FILL} zero bytes"
+            ));
+        }
+        if torn_bytes > 0 || zero_bytes > 0 {
+            // Cut, then extend: `set_len` past the end fills with zeros, as a file system that
+            // grew the file without its data leaves it.
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .open(&path)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
-            file.set_len(cut)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            for len in [cut, cut + zero_bytes] {
+                file.set_len(len)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
         }
-        let _ = writeln!(self.trace, "crash torn={torn_bytes}");
+        let _ = write!(self.trace, "crash torn={torn_bytes}");
+        if zero_bytes > 0 {
+            let _ = write!(self.trace, " zeros={zero_bytes}");
+        }
+        let _ = writeln!(self.trace);
         self.files();
         Ok(())
     }

@@ -146,6 +146,18 @@ impl Args {
             .ok_or_else(|| format!("argument `{key}`: `{value}` is not a u64"))
     }
 
+    /// Like [`Args::u64`], with a default when absent.
+    ///
+    /// # Errors
+    /// Present but not a `u64`.
+    pub fn u64_or(&self, key: &str, default: u64) -> Result<u64, String> {
+        if self.raw(key).is_some() {
+            self.u64(key)
+        } else {
+            Ok(default)
+        }
+    }
+
     /// A comma-separated list of unsigned integers (`1,2,3`); an empty value (`key=`) is the
     /// empty list.
     ///
@@ -198,8 +210,9 @@ pub enum Directive {
     Dump,
     /// `checkpoint`: snapshot + WAL rewrite.
     Checkpoint,
-    /// `crash` / `crash torn=K`: drop the handle (and cut the last K bytes of the WAL).
-    Crash { torn_bytes: u64 },
+    /// `crash` / `crash torn=K` / `crash zeros=Z`: drop the handle (and cut the last K bytes
+    /// of the WAL, then append Z zero bytes to it).
+    Crash { torn_bytes: u64, zero_bytes: u64 },
     /// `recover`: reopen the database from its files.
     Recover,
     /// `internal NAME key=value ...`: an internal command written through the WAL test seam,
@@ -327,13 +340,11 @@ fn parse_directive(content: &str) -> Result<Directive, String> {
         "recover" => no_args(Directive::Recover),
         "crash" => {
             let args = Args::parse(rest)?;
-            args.only(&["torn"])?;
-            let torn_bytes = if rest.is_empty() {
-                0
-            } else {
-                args.u64("torn")?
-            };
-            Ok(Directive::Crash { torn_bytes })
+            args.only(&["torn", "zeros"])?;
+            Ok(Directive::Crash {
+                torn_bytes: args.u64_or("torn", 0)?,
+                zero_bytes: args.u64_or("zeros", 0)?,
+            })
         }
         "internal" | "internal_untimed" => parse_internal(head, rest),
         name if is_name(name) => Ok(Directive::Command {

@@ -19,8 +19,20 @@ fn every_directive_parses() {
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(*directives[3], Directive::Expect("Ok".to_owned()));
-    assert_eq!(*directives[6], Directive::Crash { torn_bytes: 5 });
-    assert_eq!(*directives[9], Directive::Crash { torn_bytes: 0 });
+    assert_eq!(
+        *directives[6],
+        Directive::Crash {
+            torn_bytes: 5,
+            zero_bytes: 0
+        }
+    );
+    assert_eq!(
+        *directives[9],
+        Directive::Crash {
+            torn_bytes: 0,
+            zero_bytes: 0
+        }
+    );
 }
 
 #[test]
