@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod driver;
 pub mod drivers;
+pub mod engine_files;
 pub mod runner;
 pub mod scenario;
 

@@ -1,7 +1,7 @@
 //! The allocdb-core driver.
 
 use allocdb_core::command::{ClientRequest, Command, InternalCommand};
-use allocdb_core::command_codec::decode_internal;
+use allocdb_core::command_codec::{decode_internal, decode_request};
 use allocdb_core::config::Config;
 use allocdb_core::engine::{AllocEngine, SubmitError};
 use allocdb_core::ids::{ClientId, HolderId, LeaseId, OperationId, ResourceId, Slot};
@@ -11,13 +11,30 @@ use allocdb_core::state_machine::{LeaseDump, OperationRecord, StateMachine};
 use runtime::snapshot_file::split_footer;
 
 use super::common::{
-    driver_struct, durable_methods, expiry_lines, fields, opt, outcome_helpers, retire_line,
-    scenario_config,
+    client_text_fn, driver_struct, durable_methods, expiry_lines, fields, opt, outcome_helpers,
+    retire_line, scenario_config,
 };
+use crate::engine_files::EngineFiles;
 use crate::runner::{Driver, Outcome, Seam, Ticked};
 use crate::scenario::Args;
 
 driver_struct!(AllocDriver, AllocEngine, "allocdb-core");
+
+/// This engine's files, for the WAL listing and `golden inspect`.
+pub(crate) const FILES: EngineFiles = EngineFiles {
+    name: AllocDriver::ENGINE_NAME,
+    wal_file_name: allocdb_core::recovery::WAL_FILE_NAME,
+    snapshot_file_name: allocdb_core::recovery::SNAPSHOT_FILE_NAME,
+    wal_magic: allocdb_core::recovery::WAL_MAGIC,
+    snapshot_footer_magic: allocdb_core::recovery::SNAPSHOT_FOOTER_MAGIC,
+    snapshot_magic: allocdb_core::snapshot::SNAPSHOT_MAGIC,
+    snapshot_version: allocdb_core::snapshot::SNAPSHOT_VERSION,
+    legacy_snapshot_version: Some(allocdb_core::snapshot::LEGACY_SNAPSHOT_VERSION),
+    client_text,
+    internal_text,
+};
+
+client_text_fn!();
 
 /// Small tables, so that scenarios reach every limit in a few lines.
 const DEFAULTS: Config = Config {
@@ -266,7 +283,7 @@ impl Driver for AllocDriver {
         }))
     }
 
-    durable_methods!(allocdb_core, AllocEngine);
+    durable_methods!(AllocEngine);
 
     fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
         let payload = split_footer(bytes, allocdb_core::recovery::SNAPSHOT_FOOTER_MAGIC).ok()?;

@@ -96,10 +96,10 @@ macro_rules! driver_struct {
 }
 
 /// The [`crate::runner::Driver`] methods that only open, crash, recover and list files. The
-/// driver module defines `internal_text(&[u8]) -> String`, an internal frame's payload in
-/// scenario syntax.
+/// driver module defines `FILES`, its [`crate::engine_files::EngineFiles`] (the WAL listing is
+/// the one `golden inspect` shows too).
 macro_rules! durable_methods {
-    ($krate:ident, $engine:ident) => {
+    ($engine:ident) => {
         fn open(
             dir: &std::path::Path,
             config: &crate::scenario::Args,
@@ -157,54 +157,15 @@ macro_rules! durable_methods {
         }
 
         fn wal_path(&self) -> std::path::PathBuf {
-            self.dir.join($krate::recovery::WAL_FILE_NAME)
+            self.dir.join(FILES.wal_file_name)
         }
 
         fn snapshot_path(&self) -> std::path::PathBuf {
-            self.dir.join($krate::recovery::SNAPSHOT_FILE_NAME)
+            self.dir.join(FILES.snapshot_file_name)
         }
 
         fn wal_listing(&self, bytes: &[u8]) -> crate::runner::WalListing {
-            use runtime::wal::{HEADER_LEN, RecordType, scan};
-            let scanned = scan(
-                bytes,
-                $krate::recovery::WAL_MAGIC,
-                self.config.max_wal_payload_bytes,
-            );
-            let frames = scanned
-                .frames
-                .iter()
-                .map(|f| crate::runner::Frame {
-                    lsn: f.lsn,
-                    internal: (f.record_type == $krate::recovery::INTERNAL_COMMAND)
-                        .then(|| internal_text(f.payload)),
-                })
-                .collect();
-            let mut lines: Vec<String> = scanned
-                .frames
-                .iter()
-                .map(|f| {
-                    let kind = match f.record_type {
-                        RecordType::External => "client",
-                        RecordType::Internal => "internal",
-                        RecordType::Marker => "marker",
-                    };
-                    let start = usize::try_from(f.offset).expect("a scanned offset fits in memory");
-                    let header = &bytes[start..start + HEADER_LEN];
-                    let (header, payload) =
-                        (crate::runner::hex(header), crate::runner::hex(f.payload));
-                    format!(
-                        "@{} lsn={} slot={} {kind} header={header} payload={payload}",
-                        f.offset, f.lsn, f.request_slot
-                    )
-                })
-                .collect();
-            lines.push(format!("stop: {}", scanned.stop));
-            crate::runner::WalListing {
-                lines,
-                last_lsn: scanned.frames.last().map(|f| f.lsn),
-                frames,
-            }
+            crate::engine_files::wal_listing(&FILES, bytes, self.config.max_wal_payload_bytes)
         }
     };
 }
@@ -252,3 +213,21 @@ macro_rules! outcome_helpers {
 }
 
 pub(crate) use outcome_helpers;
+
+/// `client_text(&[u8]) -> String` for an engine whose `decode_request` is in scope: a client
+/// frame's payload decoded by the engine's codec, one line (`op=1 client=1 Debit { .. }`).
+macro_rules! client_text_fn {
+    () => {
+        fn client_text(payload: &[u8]) -> String {
+            match decode_request(payload) {
+                Ok(request) => format!(
+                    "op={} client={} {:?}",
+                    request.operation_id, request.client_id, request.command
+                ),
+                Err(error) => format!("undecodable ({error:?})"),
+            }
+        }
+    };
+}
+
+pub(crate) use client_text_fn;

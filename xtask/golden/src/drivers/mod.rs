@@ -1,10 +1,10 @@
 //! One small driver per engine: maps scenario lines to the engine's commands and its state
 //! to trace text. Everything engine-neutral lives in [`crate::runner`].
 
-mod allocdb;
+pub(crate) mod allocdb;
 mod common;
-mod quota;
-mod reservation;
+pub(crate) mod quota;
+pub(crate) mod reservation;
 
 use crate::runner::{self, RunOutput};
 use crate::scenario::{Scenario, ScenarioError};

@@ -1,6 +1,7 @@
 //! The quota-core driver. quota-core has no internal commands: `slot N` only advances time.
 
 use quota_core::command::{ClientRequest, Command};
+use quota_core::command_codec::decode_request;
 use quota_core::config::Config;
 use quota_core::engine::{QuotaEngine, SubmitError};
 use quota_core::ids::{BucketId, ClientId, OperationId, Slot};
@@ -10,12 +11,30 @@ use quota_core::state_machine::{BucketRecord, OperationRecord, StateMachine};
 use runtime::snapshot_file::split_footer;
 
 use super::common::{
-    driver_struct, durable_methods, fields, outcome_helpers, retire_line, scenario_config,
+    client_text_fn, driver_struct, durable_methods, fields, outcome_helpers, retire_line,
+    scenario_config,
 };
+use crate::engine_files::EngineFiles;
 use crate::runner::{Driver, Outcome, Seam, Ticked};
 use crate::scenario::Args;
 
 driver_struct!(QuotaDriver, QuotaEngine, "quota-core");
+
+/// This engine's files, for the WAL listing and `golden inspect`.
+pub(crate) const FILES: EngineFiles = EngineFiles {
+    name: QuotaDriver::ENGINE_NAME,
+    wal_file_name: quota_core::recovery::WAL_FILE_NAME,
+    snapshot_file_name: quota_core::recovery::SNAPSHOT_FILE_NAME,
+    wal_magic: quota_core::recovery::WAL_MAGIC,
+    snapshot_footer_magic: quota_core::recovery::SNAPSHOT_FOOTER_MAGIC,
+    snapshot_magic: quota_core::snapshot::SNAPSHOT_MAGIC,
+    snapshot_version: quota_core::snapshot::SNAPSHOT_VERSION,
+    legacy_snapshot_version: None,
+    client_text,
+    internal_text,
+};
+
+client_text_fn!();
 
 const DEFAULTS: Config = Config {
     max_buckets: 4,
@@ -136,7 +155,7 @@ impl Driver for QuotaDriver {
         ))
     }
 
-    durable_methods!(quota_core, QuotaEngine);
+    durable_methods!(QuotaEngine);
 
     fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
         let payload = split_footer(bytes, quota_core::recovery::SNAPSHOT_FOOTER_MAGIC).ok()?;

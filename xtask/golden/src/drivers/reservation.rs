@@ -1,7 +1,7 @@
 //! The reservation-core driver.
 
 use reservation_core::command::{ClientRequest, Command, InternalCommand};
-use reservation_core::command_codec::decode_internal;
+use reservation_core::command_codec::{decode_internal, decode_request};
 use reservation_core::config::Config;
 use reservation_core::engine::{ReservationEngine, SubmitError};
 use reservation_core::ids::{ClientId, HoldId, OperationId, PoolId, Slot};
@@ -11,13 +11,30 @@ use reservation_core::state_machine::{HoldRecord, OperationRecord, PoolRecord, S
 use runtime::snapshot_file::split_footer;
 
 use super::common::{
-    driver_struct, durable_methods, expiry_lines, fields, opt, outcome_helpers, retire_line,
-    scenario_config,
+    client_text_fn, driver_struct, durable_methods, expiry_lines, fields, opt, outcome_helpers,
+    retire_line, scenario_config,
 };
+use crate::engine_files::EngineFiles;
 use crate::runner::{Driver, Outcome, Seam, Ticked};
 use crate::scenario::Args;
 
 driver_struct!(ReservationDriver, ReservationEngine, "reservation-core");
+
+/// This engine's files, for the WAL listing and `golden inspect`.
+pub(crate) const FILES: EngineFiles = EngineFiles {
+    name: ReservationDriver::ENGINE_NAME,
+    wal_file_name: reservation_core::recovery::WAL_FILE_NAME,
+    snapshot_file_name: reservation_core::recovery::SNAPSHOT_FILE_NAME,
+    wal_magic: reservation_core::recovery::WAL_MAGIC,
+    snapshot_footer_magic: reservation_core::recovery::SNAPSHOT_FOOTER_MAGIC,
+    snapshot_magic: reservation_core::snapshot::SNAPSHOT_MAGIC,
+    snapshot_version: reservation_core::snapshot::SNAPSHOT_VERSION,
+    legacy_snapshot_version: None,
+    client_text,
+    internal_text,
+};
+
+client_text_fn!();
 
 const DEFAULTS: Config = Config {
     max_pools: 4,
@@ -208,7 +225,7 @@ impl Driver for ReservationDriver {
         }))
     }
 
-    durable_methods!(reservation_core, ReservationEngine);
+    durable_methods!(ReservationEngine);
 
     fn snapshot_lsn(&self, bytes: &[u8]) -> Option<u64> {
         let payload =
