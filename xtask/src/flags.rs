@@ -33,6 +33,29 @@ pub enum Command {
     Golden(GoldenArgs),
     /// Run one scenario file and print its trace.
     Scenario(ScenarioArgs),
+    /// Show a database directory (engine, snapshot, every WAL frame, stop reason, temp files,
+    /// lock), read-only: `docs/inspect.md`.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The database directory.
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
+    pub format: InspectFormat,
+    /// The payload bound to scan the WAL with: the engine's `max_wal_payload_bytes` (inspect
+    /// does not know the engine's config; default `u32::MAX`).
+    #[arg(long, value_name = "N")]
+    pub max_wal_payload_bytes: Option<u32>,
+}
+
+/// Output formats of `cargo xtask inspect`.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, clap::ValueEnum)]
+pub enum InspectFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Debug, clap::Args)]
@@ -178,6 +201,7 @@ mod tests {
             &["xtask", "contract", "--root", "/r"],
             &["xtask", "dup-report", "a", "--root", "/r"],
             &["xtask", "scenario", "quota-core", "f.scn", "--root", "/r"],
+            &["xtask", "inspect", "db", "--root", "/r", "--format", "json"],
             &["xtask", "bench", "--root", "/r", "--quick"],
             &["xtask", "golden", "--root", "/r"],
             &["xtask", "ci", "--root", "/r"],

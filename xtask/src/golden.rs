@@ -1,4 +1,6 @@
-//! `cargo xtask golden` and `cargo xtask scenario`: the golden-output regression checks.
+//! `cargo xtask golden` and `cargo xtask scenario`: the golden-output regression checks; and
+//! `cargo xtask inspect`, which runs the same crate's `golden inspect` (it decodes WAL frames
+//! with the drivers' code, so it must link the engines too).
 //!
 //! The runner lives in its own crate (`xtask/golden`, package `golden`) so that the analysis
 //! subcommands never compile the engines. `golden` runs that crate's test (the committed insta
@@ -12,7 +14,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 use crate::Status;
-use crate::flags::{GoldenArgs, ScenarioArgs};
+use crate::flags::{GoldenArgs, InspectArgs, InspectFormat, ScenarioArgs};
 use crate::workspace::cargo;
 use crate::worktree::{Profile, Side, Worktree, against_target, build_binary};
 
@@ -50,6 +52,41 @@ pub fn scenario(root: &Path, args: &ScenarioArgs) -> anyhow::Result<Status> {
         .context("starting cargo")?;
     Status::of_child(status)
         .with_context(|| format!("the golden runner failed for {}", file.display()))
+}
+
+/// Runs `cargo xtask inspect DIR`: `golden inspect` on the absolute path (exit 0 with any
+/// report, a corrupt directory included; 2 on an unreadable directory).
+///
+/// # Errors
+/// cargo cannot be started, or the runner refused the directory (it names the reason).
+pub fn inspect(root: &Path, args: &InspectArgs) -> anyhow::Result<Status> {
+    let dir = crate::workspace::absolute(&args.dir)?;
+    let format = match args.format {
+        InspectFormat::Human => "human",
+        InspectFormat::Json => "json",
+    };
+    let mut command = cargo(root);
+    command
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "golden",
+            "--bin",
+            "golden",
+            "--",
+            "inspect",
+        ])
+        .arg(&dir)
+        .args(["--format", format]);
+    if let Some(max) = args.max_wal_payload_bytes {
+        command.args(["--max-wal-payload-bytes", &max.to_string()]);
+    }
+    let status = command.status().context("starting cargo")?;
+    match status.code() {
+        Some(0) => Ok(Status::Ok),
+        _ => bail!("inspect {} failed (see above)", dir.display()),
+    }
 }
 
 fn check(root: &Path, bless: bool) -> anyhow::Result<Status> {

@@ -89,5 +89,6 @@ fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
         flags::Command::Bench(args) => bench::run(&root, &args),
         flags::Command::Golden(args) => golden::run(&root, &args),
         flags::Command::Scenario(args) => golden::scenario(&root, &args),
+        flags::Command::Inspect(args) => golden::inspect(&root, &args),
     }
 }

@@ -10,6 +10,8 @@ pub mod checks;
 pub mod driver;
 pub mod drivers;
 pub mod engine_files;
+pub mod inspect;
+pub mod inspect_format;
 pub mod runner;
 pub mod scenario;
 

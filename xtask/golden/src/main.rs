@@ -4,10 +4,14 @@
 //!     golden scenario ENGINE FILE        print the trace of one scenario file
 //!     golden traces ROOT OUT             run every scenario of every engine under ROOT and
 //!                                        write OUT/<engine>/<name>.trace
+//!     golden inspect DIR [--format human|json] [--max-wal-payload-bytes N]
+//!                                        show a database directory, read-only
+//!                                        (`docs/inspect.md`)
 //!
 //! Exit codes: 0 all ran, 1 a scenario failed (its trace up to the failing line goes to stdout
 //! and its error to stderr; for `traces` both are written into its trace file so that a diff
-//! shows them), 2 bad usage.
+//! shows them), 2 bad usage. `inspect` exits 0 whenever it produced a report (a corrupt
+//! directory included) and 2 on bad usage or a directory it cannot list.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -19,8 +23,27 @@ fn main() -> ExitCode {
     match words.as_slice() {
         ["scenario", engine, file] => scenario(engine, file),
         ["traces", root, out] => traces(Path::new(root), Path::new(out)),
+        ["inspect", rest @ ..] => inspect(rest),
         _ => {
-            eprintln!("usage: golden scenario ENGINE FILE | golden traces ROOT OUT");
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+const USAGE: &str = "usage: golden scenario ENGINE FILE | golden traces ROOT OUT | golden inspect DIR [--format human|json] [--max-wal-payload-bytes N]";
+
+fn inspect(words: &[&str]) -> ExitCode {
+    match golden::inspect_format::run(words) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err((bad_usage, error)) => {
+            eprintln!("error: {error}");
+            if bad_usage {
+                eprintln!("{USAGE}");
+            }
             ExitCode::from(2)
         }
     }
