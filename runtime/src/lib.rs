@@ -18,3 +18,9 @@ pub mod storage;
 pub mod testkit;
 pub mod wal;
 pub mod wal_file;
+
+/// The runnable examples of the engine-authoring guide (`docs/authoring-an-engine.md`),
+/// compiled and run as this crate's doctests so that the guide cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/authoring-an-engine.md")]
+pub struct AuthoringGuide;
