@@ -47,6 +47,12 @@ use crate::flags::{DupArgs, DupFormat};
 use crate::source::{self, Root};
 use crate::workspace::{CONTRACT_FILE, absolute, display_path};
 
+/// The version of the clone detector: what it counts as a clone, which copies it shows and how
+/// it counts lines. It goes up with every change that can change the report of unchanged code,
+/// so that a delta against a baseline measured by another version is not read as a change of
+/// the code (`--baseline` and `--rev` warn). Reports without the field were made by version 1.
+pub const DETECTOR_VERSION: u32 = 1;
+
 /// What to scan and how.
 #[derive(Clone, Debug)]
 pub struct ScanInput<'a> {
@@ -107,6 +113,7 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
     let root_names: Vec<String> = input.roots.iter().map(|r| r.name.clone()).collect();
     let report = Report {
         schema: 1,
+        detector_version: DETECTOR_VERSION,
         roots: input
             .roots
             .iter()
@@ -302,6 +309,38 @@ fn has_rust_source(path: &Path) -> bool {
             .any(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
 }
 
+/// The `--baseline` or `--rev` comparison, if asked for; warns on standard error when the two
+/// sides were measured by different detector versions.
+fn baseline(
+    args: &DupArgs,
+    input: &ScanInput<'_>,
+    summary: &report::Summary,
+) -> anyhow::Result<Option<report::Baseline>> {
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading baseline {}", path.display()))?;
+        let before = report::BaselineFigures::parse(&text, &path.display().to_string())?;
+        if before.detector_version != DETECTOR_VERSION {
+            eprintln!(
+                "warning: dup-report: the baseline {} was measured by detector version {}, this report by version {DETECTOR_VERSION}: the delta mixes code changes with detector changes",
+                path.display(),
+                before.detector_version
+            );
+        }
+        return Ok(Some(before.compare(path.display().to_string(), summary)));
+    }
+    let Some(rev) = &args.rev else {
+        return Ok(None);
+    };
+    let (before, recorded) = rev::baseline_at(rev, input)?;
+    if let Some(version) = recorded.filter(|&v| v != DETECTOR_VERSION) {
+        eprintln!(
+            "warning: dup-report: {rev} carries detector version {version}; both sides are measured here by version {DETECTOR_VERSION}, so the baseline differs from the figures recorded at {rev}"
+        );
+    }
+    Ok(Some(before.compare(rev.clone(), summary)))
+}
+
 /// Runs `cargo xtask dup-report` on the repository at `repo_root` (`None`: outside any).
 ///
 /// # Errors
@@ -327,15 +366,7 @@ pub fn run(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Status> {
         include_tests: args.include_tests,
     };
     let (mut report, _) = scan(&input)?;
-    if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading baseline {}", path.display()))?;
-        let before = report::BaselineFigures::parse(&text, &path.display().to_string())?;
-        report.baseline = Some(before.compare(path.display().to_string(), &report.summary));
-    } else if let Some(rev) = &args.rev {
-        let before = rev::baseline_at(rev, &input)?;
-        report.baseline = Some(before.compare(rev.clone(), &report.summary));
-    }
+    report.baseline = baseline(args, &input, &report.summary)?;
     let text = match args.format {
         DupFormat::Human => render_text::human(&report),
         DupFormat::Json => render_text::json(&report),

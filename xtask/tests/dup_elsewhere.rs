@@ -240,3 +240,28 @@ fn a_file_that_is_not_utf8_is_listed_at_its_first_invalid_byte() {
     );
     assert_eq!(report["lines_scanned"], 13);
 }
+
+#[test]
+fn rev_warns_when_the_revision_carries_another_detector_version() {
+    let dir = temporary_repository();
+    let root = dir.path();
+    let old = "//! dup-report\npub const DETECTOR_VERSION: u32 = 0;\n";
+    write(&root.join("xtask/src/dup.rs"), old);
+    git(root, &["add", "."]);
+    git(root, &["commit", "--quiet", "-m", "an older detector"]);
+    let output = xtask(root, &["dup-report", "a", "b", "--rev", "HEAD"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let version = xtask::dup::DETECTOR_VERSION;
+    assert!(
+        stderr.contains(&format!(
+            "warning: dup-report: HEAD carries detector version 0; both sides are measured here by version {version}"
+        )),
+        "{stderr}"
+    );
+    // Without the tool in the revision (or with the same version), nothing to warn about.
+    let plain = temporary_repository();
+    let output = xtask(plain.path(), &["dup-report", "a", "b", "--rev", "HEAD"]);
+    assert!(output.status.success());
+    assert!(output.stderr.is_empty(), "{:?}", output.stderr);
+}

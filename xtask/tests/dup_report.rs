@@ -366,6 +366,8 @@ fn baseline_file_gives_the_delta_per_module_and_pair() {
     ));
     let baseline = &report["baseline"];
     assert_eq!(baseline["ref"], before.to_str().unwrap());
+    assert_eq!(report["detector_version"], xtask::dup::DETECTOR_VERSION);
+    assert_eq!(baseline["detector_version"], xtask::dup::DETECTOR_VERSION);
     // Without engine c: wal has 2 copies (13) and retire_queue none.
     assert_eq!(baseline["duplicated_lines"], 8 + 21 + 9 + 13);
     assert_eq!(baseline["delta"]["duplicated_lines"], 82 - 51);
@@ -408,4 +410,30 @@ fn html_is_one_self_contained_file_with_matrix_and_highlighted_differences() {
         markdown.contains("| **engine-a** | 0 | 51 | 31 |"),
         "{markdown}"
     );
+}
+
+#[test]
+fn a_baseline_of_another_detector_version_is_compared_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.json");
+    let args = ["--format", "json", "--baseline", path.to_str().unwrap()];
+    // A report older than the field was measured by version 1.
+    let old = r#"{"schema": 1, "summary": {"duplicated_lines": 5, "runtime_duplicated_lines": 0}}"#;
+    for (text, version) in [
+        (old.to_owned(), 1),
+        (old.replace("1,", "1, \"detector_version\": 0,"), 0),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let output = dup_report(&repo_root(), &fixture_roots(), &args);
+        assert_eq!(json(&output)["baseline"]["detector_version"], version);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let warned = stderr.contains(&format!(
+            "was measured by detector version {version}, this report by version {}",
+            xtask::dup::DETECTOR_VERSION
+        ));
+        assert_eq!(warned, version != xtask::dup::DETECTOR_VERSION, "{stderr}");
+    }
+    std::fs::write(&path, old.replace("1,", "1, \"detector_version\": \"x\",")).unwrap();
+    let bad = dup_report(&repo_root(), &fixture_roots(), &args);
+    assert_eq!(bad.status.code(), Some(2));
 }

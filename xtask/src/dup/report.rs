@@ -13,6 +13,8 @@ pub use super::classes::Kind;
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
     pub schema: u32,
+    /// The detector that measured it ([`super::DETECTOR_VERSION`]).
+    pub detector_version: u32,
     pub roots: Vec<RootEntry>,
     pub files_scanned: usize,
     pub lines_scanned: usize,
@@ -108,6 +110,8 @@ pub type ParseErrorEntry = crate::source::ParseError;
 pub struct Baseline {
     #[serde(rename = "ref")]
     pub reference: String,
+    /// The detector that measured the baseline side.
+    pub detector_version: u32,
     pub duplicated_lines: u64,
     pub runtime_duplicated_lines: u64,
     pub delta: Delta,
@@ -205,6 +209,8 @@ pub fn summarize(
 /// The baseline figures read from an earlier report (a JSON document of schema 1).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BaselineFigures {
+    /// The detector that measured them (1 for reports older than the field).
+    pub detector_version: u32,
     pub duplicated_lines: u64,
     pub runtime_duplicated_lines: u64,
     pub by_module: BTreeMap<String, u64>,
@@ -216,6 +222,7 @@ impl BaselineFigures {
     #[must_use]
     pub fn of(summary: &Summary) -> BaselineFigures {
         BaselineFigures {
+            detector_version: super::DETECTOR_VERSION,
             duplicated_lines: summary.duplicated_lines,
             runtime_duplicated_lines: summary.runtime_duplicated_lines,
             by_module: summary
@@ -234,7 +241,8 @@ impl BaselineFigures {
     /// Parses an earlier JSON report; `name` is how errors refer to it.
     ///
     /// # Errors
-    /// Not JSON, not schema 1, or a summary field missing.
+    /// Not JSON, not schema 1, a `detector_version` that is not a number, or a summary field
+    /// missing.
     pub fn parse(text: &str, name: &str) -> anyhow::Result<BaselineFigures> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|error| {
             anyhow::anyhow!("{name}:{}: not a JSON report: {error}", error.line())
@@ -264,7 +272,15 @@ impl BaselineFigures {
                 .cloned()
                 .unwrap_or_default()
         };
+        let detector_version = match value.get("detector_version") {
+            None => 1,
+            Some(v) => v
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .with_context(|| format!("{name}: `detector_version` is not a number"))?,
+        };
         let mut figures = BaselineFigures {
+            detector_version,
             duplicated_lines: number(summary, "duplicated_lines")?,
             runtime_duplicated_lines: number(summary, "runtime_duplicated_lines")?,
             ..BaselineFigures::default()
@@ -295,6 +311,7 @@ impl BaselineFigures {
             self.by_pair.keys().chain(now.by_pair.keys()).collect();
         Baseline {
             reference,
+            detector_version: self.detector_version,
             duplicated_lines: self.duplicated_lines,
             runtime_duplicated_lines: self.runtime_duplicated_lines,
             delta: Delta {

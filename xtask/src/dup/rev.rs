@@ -8,11 +8,16 @@ use super::{ScanInput, scan};
 use crate::source::Root;
 use crate::worktree::Worktree;
 
-/// Scans the same roots as `input` at revision `rev` and returns its figures.
+/// Scans the same roots as `input` at revision `rev` and returns its figures, and the detector
+/// version that revision carries when it holds this tool (`xtask/src/dup.rs`): figures
+/// recorded at `rev` were measured by that version.
 ///
 /// # Errors
 /// Not inside a git repository, a root outside it, an unknown revision, a failing scan.
-pub fn baseline_at(rev: &str, input: &ScanInput<'_>) -> anyhow::Result<BaselineFigures> {
+pub fn baseline_at(
+    rev: &str,
+    input: &ScanInput<'_>,
+) -> anyhow::Result<(BaselineFigures, Option<u32>)> {
     let Some(repo_root) = input.repo_root else {
         bail!("--rev {rev}: not inside a repository");
     };
@@ -44,6 +49,37 @@ pub fn baseline_at(rev: &str, input: &ScanInput<'_>) -> anyhow::Result<BaselineF
         ..input.clone()
     };
     let (report, _) = scan(&at_rev).with_context(|| format!("scanning revision {rev}"))?;
+    let recorded = std::fs::read_to_string(worktree.path().join("xtask/src/dup.rs"))
+        .ok()
+        .map(|text| recorded_version(&text));
     drop(worktree);
-    Ok(BaselineFigures::of(&report.summary))
+    Ok((BaselineFigures::of(&report.summary), recorded))
+}
+
+/// The `DETECTOR_VERSION` a revision's `xtask/src/dup.rs` declares; 1 when it predates the
+/// constant.
+fn recorded_version(text: &str) -> u32 {
+    text.lines()
+        .find_map(|line| {
+            let value = line
+                .trim()
+                .strip_prefix("pub const DETECTOR_VERSION: u32 = ")?;
+            value.strip_suffix(';')?.parse().ok()
+        })
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recorded_version;
+
+    #[test]
+    fn the_recorded_version_is_read_from_the_constant_or_is_1() {
+        assert_eq!(
+            recorded_version("x\npub const DETECTOR_VERSION: u32 = 7;\n"),
+            7
+        );
+        assert_eq!(recorded_version("pub const DETECTOR_VERSION: u32 = x;"), 1);
+        assert_eq!(recorded_version("//! no constant\n"), 1);
+    }
 }
