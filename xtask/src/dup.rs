@@ -15,7 +15,7 @@
 //! // later, files in a fixed order (say runtime files first, then each engine's):
 //! let lists: Vec<&[Unit]> = files.iter().map(|f| f.units.as_slice()).collect();
 //! let (classes, _stats) = dup::find_clones(&lists, &dup::Options::default());
-//! for class in classes {          // N-way, one copy per file, overlaps merged
+//! for class in classes {          // N-way, every copy listed, each line counted once
 //!     // class.kind (Exact | Renamed | Near), class.similarity, class.lines,
 //!     // class.copies: [UnitRef { file, unit }] -> lists[file][unit].item / start_line / ...
 //! }
@@ -25,6 +25,7 @@
 mod classes;
 mod hash;
 mod items;
+mod merge;
 mod near;
 mod render_html;
 mod render_text;
@@ -51,7 +52,7 @@ use crate::workspace::{CONTRACT_FILE, absolute, display_path};
 /// it counts lines. It goes up with every change that can change the report of unchanged code,
 /// so that a delta against a baseline measured by another version is not read as a change of
 /// the code (`--baseline` and `--rev` warn). Reports without the field were made by version 1.
-pub const DETECTOR_VERSION: u32 = 1;
+pub const DETECTOR_VERSION: u32 = 2;
 
 /// What to scan and how.
 #[derive(Clone, Debug)]
@@ -169,7 +170,8 @@ fn to_clones(
             let locations: Vec<report::Location> = class
                 .copies
                 .iter()
-                .map(|r| {
+                .zip(&class.counted)
+                .map(|(r, &counted)| {
                     let (file, units) = &files[r.file];
                     let unit = &units[r.unit];
                     report::Location {
@@ -180,19 +182,19 @@ fn to_clones(
                         end_line: unit.end_line,
                         path: file.path.clone(),
                         module: file.module.clone(),
+                        counted,
                     }
                 })
                 .collect();
             let all_runtime = locations
                 .iter()
                 .all(|l| runtime.contains(l.module.as_str()));
-            let copies = u64::try_from(locations.len()).unwrap_or(u64::MAX);
             report::CloneEntry {
                 id: format!("C{}", index + 1),
                 kind: class.kind,
                 similarity: report::round3(class.similarity),
                 lines: class.lines,
-                duplicated_lines: (copies - 1) * u64::from(class.lines),
+                duplicated_lines: class.duplicated_lines,
                 category: if all_runtime {
                     report::Category::Runtime
                 } else {

@@ -36,6 +36,9 @@ pub(super) fn code_copies(scope: &Scope, contract: &ContractFile, out: &mut Vec<
     let files: Vec<&SourceFile> = runtime.iter().chain(&engine).copied().collect();
     let units: Vec<&[Unit]> = files.iter().map(|f| f.facts.units.as_slice()).collect();
     let (classes, _) = find_clones(&units, &Options::default());
+    // Every copy the matcher lists, less those inside another listed copy of the same file (a
+    // method of a copied impl block is the impl's finding).
+    let mut found: Vec<(usize, u32, u32, String)> = Vec::new();
     for class in classes {
         let Some(original) = class.copies.iter().find(|c| c.file < runtime.len()) else {
             continue;
@@ -55,12 +58,21 @@ pub(super) fn code_copies(scope: &Scope, contract: &ContractFile, out: &mut Vec<
                 source.display,
                 source_unit.start_line
             );
-            let pos = Pos {
-                line: usize::try_from(unit.start_line).unwrap_or(1),
-                column: 1,
-            };
-            out.push(scope.at_source(file, pos, 1, message));
+            found.push((copy.file, unit.start_line, unit.end_line, message));
         }
+    }
+    for (index, (file, start, end, message)) in found.iter().enumerate() {
+        let inside = found.iter().enumerate().any(|(other, (f, s, e, _))| {
+            other != index && f == file && s <= start && end <= e && (s, e) != (start, end)
+        });
+        if inside {
+            continue;
+        }
+        let pos = Pos {
+            line: usize::try_from(*start).unwrap_or(1),
+            column: 1,
+        };
+        out.push(scope.at_source(files[*file], pos, 1, message.clone()));
     }
 }
 

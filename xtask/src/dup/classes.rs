@@ -9,11 +9,10 @@
 //!    a size filter and an overlap bound drop most of them before the diff (`similar`'s Myers)
 //!    verifies the rest. A posting list stops growing at [`MAX_POSTINGS`] entries, so a line
 //!    that thousands of units share cannot make the search quadratic.
-//! 3. Copies joined by any of these links form one class (union-find), with one copy per file.
-//! 4. Overlapping classes are merged: strong classes (`exact`, `renamed`) first, larger first,
-//!    then `near` ones; a copy counts only its lines not counted yet (none when it lies inside
-//!    a counted stretch, its lines less those of counted stretches inside it), so every line of
-//!    code is counted once, as its strongest kind.
+//! 3. Copies joined by any of these links form one class (union-find): every copy, several in
+//!    one file if need be, but never one inside another (an impl block and its method).
+//! 4. Overlapping classes are merged ([`super::merge`]): every line is counted once, as its
+//!    strongest kind, and every copy stays listed.
 
 // Line and identifier counts are far below 2^52, so converting them to `f64` is exact.
 #![allow(clippy::cast_precision_loss)]
@@ -102,9 +101,16 @@ pub struct CloneClass {
     pub kind: Kind,
     /// 1.0 for `exact` and `renamed`; for `near`, the weakest link that joined the class.
     pub similarity: f64,
-    /// Source lines of the shortest copy.
+    /// The lines each counted copy adds: those of the shortest copy, less what a stronger or
+    /// larger class already counts (0 when every line is counted elsewhere).
     pub lines: u32,
+    /// Every copy, sorted by (file, start line); several may lie in one file, never one inside
+    /// another.
     pub copies: Vec<UnitRef>,
+    /// Per copy: whether it adds lines to the totals (see [`super::merge`]).
+    pub counted: Vec<bool>,
+    /// The lines this class adds to the totals: `lines` times the copies that add them.
+    pub duplicated_lines: u64,
 }
 
 /// How much work the search did (for the scaling test and `--verbose` figures).
@@ -119,7 +125,8 @@ pub struct Stats {
 }
 
 /// Finds the clone classes among `files` (each a file's units, files in report order).
-/// Units in the same file are never clones of each other.
+/// A class spans at least two files; the near-miss search compares units of different files
+/// only, exact and renamed copies may also share a file.
 #[must_use]
 pub fn find_clones(files: &[&[Unit]], options: &Options) -> (Vec<CloneClass>, Stats) {
     let refs: Vec<UnitRef> = files
@@ -161,7 +168,10 @@ pub fn find_clones(files: &[&[Unit]], options: &Options) -> (Vec<CloneClass>, St
         near.run(&mut sets, &mut stats);
     }
     let classes = components(&refs, &mut sets, files);
-    (merge_overlaps(classes, files, options.min_lines), stats)
+    (
+        super::merge::merge_overlaps(classes, files, options.min_lines),
+        stats,
+    )
 }
 
 /// Near-miss candidates are only looked for among units of the same category.
@@ -227,7 +237,8 @@ impl UnionFind {
     }
 }
 
-/// Classes from the union-find sets: one copy per file (the outermost, then the first).
+/// Classes from the union-find sets: every copy but those inside another copy, in at least two
+/// files.
 fn components(refs: &[UnitRef], sets: &mut UnionFind, files: &[&[Unit]]) -> Vec<CloneClass> {
     let mut members: HashMap<usize, Vec<UnitRef>, BuildHasherDefault<IdHasher>> =
         HashMap::default();
@@ -240,12 +251,24 @@ fn components(refs: &[UnitRef], sets: &mut UnionFind, files: &[&[Unit]]) -> Vec<
     let mut classes = Vec::new();
     for root in roots {
         let mut copies = members.remove(&root).unwrap_or_default();
+        // Distinct copies in one file are distinct copies; one inside another (an impl block
+        // and its method) is one copy, the outer one. Units nest, so after sorting by start
+        // (outer first) a copy lies inside an earlier one exactly when it ends before the
+        // furthest end seen in its file.
         copies.sort_by_key(|r| {
             let u = &files[r.file][r.unit];
-            (r.file, u.depth, u.start_line)
+            (r.file, u.start_line, std::cmp::Reverse(u.end_line), u.depth)
         });
-        copies.dedup_by_key(|r| r.file);
-        if copies.len() < 2 {
+        let mut reach: Option<(usize, u32)> = None;
+        copies.retain(|r| {
+            let u = &files[r.file][r.unit];
+            let inside = reach.is_some_and(|(file, end)| file == r.file && u.end_line <= end);
+            if !inside {
+                reach = Some((r.file, u.end_line));
+            }
+            !inside
+        });
+        if copies.iter().all(|r| r.file == copies[0].file) {
             continue;
         }
         let similarity = sets.weakest[root];
@@ -254,7 +277,11 @@ fn components(refs: &[UnitRef], sets: &mut UnionFind, files: &[&[Unit]]) -> Vec<
     classes
 }
 
-fn make_class(mut copies: Vec<UnitRef>, similarity: f64, files: &[&[Unit]]) -> CloneClass {
+pub(super) fn make_class(
+    mut copies: Vec<UnitRef>,
+    similarity: f64,
+    files: &[&[Unit]],
+) -> CloneClass {
     let unit = |r: &UnitRef| &files[r.file][r.unit];
     copies.sort_by_key(|r| (r.file, unit(r).start_line));
     let first = unit(&copies[0]);
@@ -265,114 +292,16 @@ fn make_class(mut copies: Vec<UnitRef>, similarity: f64, files: &[&[Unit]]) -> C
     } else {
         Kind::Near
     };
+    let lines = copies.iter().map(|r| unit(r).lines).min().unwrap_or(0);
+    let others = u64::try_from(copies.len().saturating_sub(1)).unwrap_or(u64::MAX);
     CloneClass {
         kind,
         similarity: if kind == Kind::Near { similarity } else { 1.0 },
-        lines: copies.iter().map(|r| unit(r).lines).min().unwrap_or(0),
+        lines,
+        counted: vec![true; copies.len()],
+        duplicated_lines: others * u64::from(lines),
         copies,
     }
-}
-
-/// The stretches of one file already counted: `(start line, end line, source lines)` of each
-/// counted copy.
-type Counted = Vec<(u32, u32, u32)>;
-
-/// The source lines of `unit` not yet counted: 0 when it lies inside (or crosses) a counted
-/// stretch, else its lines less those of the outermost counted stretches inside it (units
-/// nest, so their line counts can be subtracted).
-fn uncounted_lines(unit: &Unit, counted: Option<&Counted>) -> u32 {
-    let Some(counted) = counted else {
-        return unit.lines;
-    };
-    let (start, end) = (unit.start_line, unit.end_line);
-    let overlapping = counted.iter().filter(|&&(s, e, _)| s <= end && start <= e);
-    let mut inside: Vec<(u32, u32, u32)> = Vec::new();
-    for &(s, e, lines) in overlapping {
-        if !(start <= s && e <= end) || (s, e) == (start, end) {
-            return 0;
-        }
-        inside.push((s, e, lines));
-    }
-    let outermost = inside.iter().filter(|&&(s, e, _)| {
-        !inside
-            .iter()
-            .any(|&(os, oe, _)| (os, oe) != (s, e) && os <= s && e <= oe)
-    });
-    let mut seen = Vec::new();
-    let mut lines = unit.lines;
-    for &(s, e, counted_lines) in outermost {
-        if !seen.contains(&(s, e)) {
-            seen.push((s, e));
-            lines = lines.saturating_sub(counted_lines);
-        }
-    }
-    lines
-}
-
-/// Counts every stretch once (see the module docs), then sorts by first copy.
-///
-/// Classes are taken strongest first (`exact` and `renamed`, then `near`), larger first. Each
-/// copy's lines not yet counted decide: a copy with fewer than `min_lines` of them is already
-/// counted (at most one such copy stays, as the anchor the new copies duplicate); the class
-/// counts the fewest uncounted lines of its new copies (at most the anchor's lines), so a line
-/// counted in a stronger or larger class is never counted again.
-fn merge_overlaps(
-    mut classes: Vec<CloneClass>,
-    files: &[&[Unit]],
-    min_lines: u32,
-) -> Vec<CloneClass> {
-    let unit = |r: &UnitRef| &files[r.file][r.unit];
-    classes.sort_by(|a, b| {
-        let is_near = |c: &CloneClass| c.kind == Kind::Near;
-        (is_near(a), std::cmp::Reverse(a.lines), &a.copies).cmp(&(
-            is_near(b),
-            std::cmp::Reverse(b.lines),
-            &b.copies,
-        ))
-    });
-    let mut counted: HashMap<usize, Counted, BuildHasherDefault<IdHasher>> = HashMap::default();
-    let mut kept = Vec::new();
-    for class in classes {
-        let mut old = Vec::new();
-        let mut new = Vec::new();
-        let mut lines = u32::MAX;
-        for r in &class.copies {
-            let uncounted = uncounted_lines(unit(r), counted.get(&r.file));
-            if uncounted >= min_lines.max(1) {
-                new.push(*r);
-                lines = lines.min(uncounted);
-            } else {
-                old.push(*r);
-            }
-        }
-        // One counted copy stays as the anchor the new copies duplicate; as in every class,
-        // no more lines are counted than the shortest copy has.
-        if let Some(anchor) = old.first() {
-            lines = lines.min(unit(anchor).lines);
-        }
-        let copies: Vec<UnitRef> = old.into_iter().take(1).chain(new).collect();
-        if copies.len() < 2 || lines == u32::MAX {
-            continue;
-        }
-        for r in &copies {
-            let u = unit(r);
-            counted
-                .entry(r.file)
-                .or_default()
-                .push((u.start_line, u.end_line, u.lines));
-        }
-        let mut merged = make_class(copies, class.similarity, files);
-        merged.lines = lines;
-        kept.push(merged);
-    }
-    kept.sort_by_key(|c| {
-        (
-            c.copies[0].file,
-            unit(&c.copies[0]).start_line,
-            c.copies.clone(),
-        )
-    });
-    kept
 }
 
 #[cfg(test)]

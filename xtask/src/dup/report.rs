@@ -37,7 +37,8 @@ pub struct CloneEntry {
     pub kind: Kind,
     pub similarity: f64,
     pub lines: u32,
-    /// `(copies - 1) * lines`.
+    /// `lines` times the copies that add lines: `(copies - 1) * lines` unless some copies
+    /// are already counted in a stronger or larger clone.
     pub duplicated_lines: u64,
     pub category: Category,
     pub module: String,
@@ -75,6 +76,10 @@ pub struct Location {
     /// The module (file stem) of the file; not part of the JSON.
     #[serde(skip)]
     pub module: String,
+    /// Whether this copy adds lines to the totals (a copy already counted in a stronger or
+    /// larger clone is still listed); not part of the JSON.
+    #[serde(skip)]
+    pub counted: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
@@ -169,8 +174,15 @@ pub fn summarize(
         {
             summary.runtime_copied_lines += clone.duplicated_lines;
         }
+        if clone.duplicated_lines == 0 {
+            continue;
+        }
         for (i, first) in clone.locations.iter().enumerate() {
-            for second in &clone.locations[i + 1..] {
+            // A pair of copies that are both counted elsewhere adds nothing.
+            for second in clone.locations[i + 1..]
+                .iter()
+                .filter(|s| first.counted || s.counted)
+            {
                 let (mut a, mut b) = (&first.root, &second.root);
                 if (rank(b), b) < (rank(a), a) {
                     std::mem::swap(&mut a, &mut b);
