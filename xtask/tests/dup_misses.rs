@@ -88,5 +88,29 @@ fn a_copy_counted_in_a_larger_clone_is_still_listed() {
         .map(|c| c["duplicated_lines"].as_u64().unwrap())
         .sum();
     assert_eq!(report["summary"]["duplicated_lines"], sum);
-    assert_eq!(sum, 27 + 17 + 16 + 6);
+    assert_eq!(sum, 27 + 17 + 16 + 6 + 18);
+}
+
+#[test]
+fn a_copy_with_added_statements_is_a_gapped_near_clone() {
+    let report = report();
+    let (kind, lines, duplicated, locations) = clone_of(&report, "fn replay");
+    // 18 source lines in engine-a; engine-b adds an observer, a size check and a count, so
+    // the similarity is below 0.80 while all of engine-a's shape lines are matched.
+    assert_eq!((kind.as_str(), lines, duplicated), ("near", 18, 18));
+    assert_eq!(
+        locations,
+        [
+            "engine-a/src/recovery.rs:fn replay",
+            "engine-b/src/recovery.rs:fn replay",
+        ]
+    );
+    let clone = report["clones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["locations"][0]["item"] == "fn replay")
+        .unwrap();
+    let similarity = clone["similarity"].as_f64().unwrap();
+    assert!(similarity < 0.8, "{similarity}");
 }

@@ -54,12 +54,27 @@ pub const MIN_SHARED_VOCABULARY: f64 = 1.0 / 3.0;
 /// at most this many per fingerprint are kept as leaders to join (a bound on the work).
 const MAX_LEADERS: usize = 16;
 
+/// A gapped near miss: at least this share of the smaller copy's shape lines is matched in
+/// the larger one (whose similarity may be below `--similarity`: it adds statements) ...
+pub const GAPPED_CONTAINMENT: f64 = 0.8;
+/// ... over at least this many matched lines ...
+pub const GAPPED_MIN_MATCHED: usize = 6;
+/// ... and the smaller copy uses mostly names of the larger one (containment alone matches
+/// every `Display` impl of an error enum with every other).
+pub const GAPPED_VOCABULARY: f64 = 0.7;
+
 /// True when `a` and `b` share enough identifiers (see [`MIN_SHARED_VOCABULARY`]).
 #[must_use]
 pub fn shares_vocabulary(a: &Unit, b: &Unit) -> bool {
+    shares_vocabulary_at(a, b, MIN_SHARED_VOCABULARY)
+}
+
+/// True when `a` and `b` share at least `share` of the smaller one's distinct identifiers.
+#[must_use]
+pub fn shares_vocabulary_at(a: &Unit, b: &Unit, share: f64) -> bool {
     let smaller = a.vocabulary.len().min(b.vocabulary.len());
     let shared = overlap(&a.vocabulary, &b.vocabulary);
-    shared as f64 >= MIN_SHARED_VOCABULARY * smaller as f64
+    shared as f64 >= share * smaller as f64
 }
 
 /// The clone kinds, strongest first. Serialized as in the JSON report (`"exact"`, ...).
@@ -166,6 +181,7 @@ pub fn find_clones(files: &[&[Unit]], options: &Options) -> (Vec<CloneClass>, St
     if options.similarity <= 1.0 {
         let near = super::near::NearSearch::new(&refs, &representatives, files, options.similarity);
         near.run(&mut sets, &mut stats);
+        near.run_gapped(&mut sets, &mut stats);
     }
     let classes = components(&refs, &mut sets, files);
     (
@@ -192,15 +208,19 @@ pub fn similarity(a: &[u64], b: &[u64]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
+    (2 * matched_lines(a, b)) as f64 / (a.len() + b.len()) as f64
+}
+
+/// The lines a Myers diff (`similar`) matches between `a` and `b`.
+#[must_use]
+pub fn matched_lines(a: &[u64], b: &[u64]) -> usize {
     let ops = similar::capture_diff_slices(similar::Algorithm::Myers, a, b);
-    let matched: usize = ops
-        .iter()
+    ops.iter()
         .map(|op| match op {
             similar::DiffOp::Equal { len, .. } => *len,
             _ => 0,
         })
-        .sum();
-    (2 * matched) as f64 / (a.len() + b.len()) as f64
+        .sum()
 }
 
 /// Union-find that remembers, per set, the weakest link that joined it.

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::classes::{
-    MAX_POSTINGS, Stats, UnionFind, UnitRef, category, shares_vocabulary, similarity,
+    GAPPED_CONTAINMENT, GAPPED_MIN_MATCHED, GAPPED_VOCABULARY, MAX_POSTINGS, Stats, UnionFind,
+    UnitRef, category, matched_lines, shares_vocabulary, shares_vocabulary_at, similarity,
 };
 use super::hash::{IdHasher, mix};
 use super::units::Unit;
@@ -20,6 +21,9 @@ pub(super) struct NearSearch<'a> {
     /// Per representative (in processing order): its index in `refs` and its shape lines as
     /// ids ordered rarest first.
     order: Vec<(usize, Vec<u32>)>,
+    /// Ids below this one are rare lines: at most [`MAX_POSTINGS`] representatives hold them
+    /// (ids are numbered rarest first).
+    rare_ids: u32,
 }
 
 impl<'a> NearSearch<'a> {
@@ -50,6 +54,8 @@ impl<'a> NearSearch<'a> {
         }
         let mut distinct: Vec<(u32, u64)> = frequency.iter().map(|(&e, &f)| (f, e)).collect();
         distinct.sort_unstable();
+        let rare = distinct.partition_point(|&(f, _)| f as usize <= MAX_POSTINGS);
+        let rare_ids = u32::try_from(rare).unwrap_or(u32::MAX);
         let ids: HashMap<u64, u32, BuildHasherDefault<IdHasher>> = distinct
             .iter()
             .enumerate()
@@ -70,6 +76,7 @@ impl<'a> NearSearch<'a> {
             files,
             threshold,
             order,
+            rare_ids,
         }
     }
 
@@ -127,6 +134,86 @@ impl<'a> NearSearch<'a> {
             }
         }
     }
+}
+
+impl NearSearch<'_> {
+    /// Gapped near misses: the smaller copy mostly found in the larger (containment
+    /// `matching / min(a, b)` at least [`GAPPED_CONTAINMENT`], over at least
+    /// [`GAPPED_MIN_MATCHED`] lines), whatever the larger one adds. Units are taken smallest
+    /// first; each indexes the prefix it needs as the smaller side (`n - k + 1` rarest lines
+    /// for `k` needed matches) and probes with all its lines as the larger side, so a pair is
+    /// a candidate only if the smaller's rare prefix meets the larger. Posting lists stop at
+    /// [`MAX_POSTINGS`], as in [`Self::run`].
+    pub(super) fn run_gapped(&self, sets: &mut UnionFind, stats: &mut Stats) {
+        let mut postings: HashMap<u32, Vec<usize>, BuildHasherDefault<IdHasher>> =
+            HashMap::default();
+        let mut hits: Vec<usize> = Vec::new();
+        for (position, (index, set)) in self.order.iter().enumerate() {
+            let n = set.len();
+            if n < GAPPED_MIN_MATCHED {
+                continue;
+            }
+            hits.clear();
+            for id in set {
+                hits.extend(postings.get(id).into_iter().flatten().copied());
+            }
+            hits.sort_unstable();
+            hits.dedup();
+            stats.candidates += hits.len();
+            for &other in &hits {
+                let (other_index, other_set) = &self.order[other];
+                let (a, b) = (self.unit(*index), self.unit(*other_index));
+                // Functions only: an impl block's methods are units of their own.
+                if self.refs[*index].file == self.refs[*other_index].file
+                    || sets.find(*index) == sets.find(*other_index)
+                    || category(&a.item) != 1
+                    || category(&b.item) != 1
+                {
+                    continue;
+                }
+                let needed = needed_matches(other_set.len(), self.threshold);
+                let rare = |ids: &[u32]| ids.partition_point(|&id| id < self.rare_ids);
+                let shared_rare = overlap(&set[..rare(set)], &other_set[..rare(other_set)]);
+                if overlap(set, other_set) < needed
+                    || shared_rare < GAPPED_MIN_RARE
+                    || !shares_vocabulary(a, b)
+                    || !shares_vocabulary_at(a, b, GAPPED_VOCABULARY)
+                {
+                    continue;
+                }
+                stats.comparisons += 1;
+                let matched = matched_lines(&a.shape, &b.shape);
+                if matched >= needed {
+                    let dice = (2 * matched) as f64 / (a.shape.len() + b.shape.len()) as f64;
+                    sets.union(*index, *other_index, dice);
+                }
+            }
+            let prefix = n + 1 - needed_matches(n, self.threshold).min(n);
+            for id in &set[..prefix.min(n)] {
+                let list = postings.entry(*id).or_default();
+                if list.len() < MAX_POSTINGS {
+                    list.push(position);
+                }
+            }
+        }
+    }
+}
+
+/// A gapped copy shares at least this many rare lines (held by at most [`MAX_POSTINGS`]
+/// units) with the larger one: containment over common lines only (`let x = y;`, `Ok(())`)
+/// is what any two functions built of a few common shapes reach, and such links would chain
+/// unrelated functions into one class.
+const GAPPED_MIN_RARE: usize = 2;
+
+/// The matched lines a unit of `n` shape lines needs as the smaller side of a gapped copy: a
+/// containment of at least [`GAPPED_CONTAINMENT`], or `--similarity` when that is higher.
+fn needed_matches(n: usize, threshold: f64) -> usize {
+    let containment = GAPPED_CONTAINMENT.max(threshold);
+    // The smallest `k` with `k >= containment * n` (no float-to-int cast needed).
+    let k = (0..=n)
+        .find(|&k| k as f64 >= containment * n as f64)
+        .unwrap_or(n);
+    k.max(GAPPED_MIN_MATCHED)
 }
 
 /// The fewest shared elements a set of size `n` needs with any partner to reach `t`.
