@@ -88,7 +88,7 @@ fn a_copy_counted_in_a_larger_clone_is_still_listed() {
         .map(|c| c["duplicated_lines"].as_u64().unwrap())
         .sum();
     assert_eq!(report["summary"]["duplicated_lines"], sum);
-    assert_eq!(sum, 27 + 17 + 16 + 6 + 18);
+    assert_eq!(sum, 27 + 17 + 16 + 6 + 18 + 8);
 }
 
 #[test]
@@ -113,4 +113,17 @@ fn a_copy_with_added_statements_is_a_gapped_near_clone() {
         .unwrap();
     let similarity = clone["similarity"].as_f64().unwrap();
     assert!(similarity < 0.8, "{similarity}");
+}
+
+#[test]
+fn a_helper_with_every_name_changed_is_a_renamed_clone() {
+    let (kind, lines, duplicated, locations) = clone_of(&report(), "fn insert_hold");
+    assert_eq!((kind.as_str(), lines, duplicated), ("renamed", 8, 8));
+    assert_eq!(
+        locations,
+        [
+            "engine-a/src/state_machine.rs:fn insert_hold",
+            "engine-b/src/state_machine.rs:fn insert_operation",
+        ]
+    );
 }

@@ -69,6 +69,16 @@ pub fn shares_vocabulary(a: &Unit, b: &Unit) -> bool {
     shares_vocabulary_at(a, b, MIN_SHARED_VOCABULARY)
 }
 
+/// True when `a` and `b`, equal after consistent renaming (a bijection of their identifiers),
+/// are renamed copies: functions always (a bijection that maps a whole function body onto
+/// another, statement for statement, is strong evidence even when every name changed, as in
+/// `insert_hold` / `insert_operation`), other items only when they also share vocabulary (two
+/// enums of six variants, two structs of four fields are a coincidence of shape).
+#[must_use]
+pub fn renamed_link(a: &Unit, b: &Unit) -> bool {
+    (category(&a.item) == 1 && category(&b.item) == 1) || shares_vocabulary(a, b)
+}
+
 /// True when `a` and `b` share at least `share` of the smaller one's distinct identifiers.
 #[must_use]
 pub fn shares_vocabulary_at(a: &Unit, b: &Unit, share: f64) -> bool {
@@ -164,7 +174,7 @@ pub fn find_clones(files: &[&[Unit]], options: &Options) -> (Vec<CloneClass>, St
         let leaders = groups.entry(key).or_default();
         let joined = leaders
             .iter()
-            .find(|&&leader| shares_vocabulary(unit(refs[leader]), unit(r)));
+            .find(|&&leader| renamed_link(unit(refs[leader]), unit(r)));
         if let Some(&leader) = joined {
             sets.union(leader, index, 1.0);
         } else {

@@ -222,3 +222,56 @@ fn a_near_impl_keeps_the_lines_its_exact_methods_do_not_cover() {
         ]
     );
 }
+
+#[test]
+fn a_bijection_links_functions_without_shared_names_but_not_other_items() {
+    let helper = |names: [&str; 9]| {
+        let [name, table, put, error, map, key, before, len, full] = names;
+        format!(
+            "fn {name}({map}: &mut {table}, {key}: {table}Id) -> Result<(), {error}> {{\n    let {before} = {map}.{len}();\n    {map}.{put}({key}).map_err(|_| {error}::{full})?;\n    assert!({map}.{len}() == {before} + 1);\n    assert!({key} > 0);\n    Ok(())\n}}\n"
+        )
+    };
+    let a = helper([
+        "insert_hold",
+        "HoldTable",
+        "put",
+        "HoldError",
+        "holds",
+        "id",
+        "before",
+        "len",
+        "TableFull",
+    ]);
+    let b = helper([
+        "insert_operation",
+        "OperationLog",
+        "append",
+        "LogError",
+        "log",
+        "key",
+        "count",
+        "size",
+        "Exhausted",
+    ]);
+    let files = units(&[&a, &b]);
+    let (first, second) = (&files[0][0], &files[1][0]);
+    assert_eq!(first.renamed, second.renamed);
+    assert!(
+        !shares_vocabulary(first, second),
+        "the fixture must fail the vocabulary rule"
+    );
+    assert!(renamed_link(first, second));
+    assert_eq!(found(&files, &Options::default())[0].0, Kind::Renamed);
+    // Two enums of six variants, every name different: no clone.
+    let enumeration = |name: &str, prefix: &str| {
+        let variants: Vec<String> = (0..6).map(|i| format!("    {prefix}{i},")).collect();
+        format!("pub enum {name} {{\n{}\n}}\n", variants.join("\n"))
+    };
+    assert!(
+        found(
+            &units(&[&enumeration("Colour", "C"), &enumeration("Shape", "S")]),
+            &Options::default()
+        )
+        .is_empty()
+    );
+}
