@@ -177,20 +177,7 @@ pub fn summarize(
         if clone.duplicated_lines == 0 {
             continue;
         }
-        for (i, first) in clone.locations.iter().enumerate() {
-            // A pair of copies that are both counted elsewhere adds nothing.
-            for second in clone.locations[i + 1..]
-                .iter()
-                .filter(|s| first.counted || s.counted)
-            {
-                let (mut a, mut b) = (&first.root, &second.root);
-                if (rank(b), b) < (rank(a), a) {
-                    std::mem::swap(&mut a, &mut b);
-                }
-                let key = (rank(a), rank(b), a.clone(), b.clone());
-                *pairs.entry(key).or_default() += u64::from(clone.lines);
-            }
-        }
+        add_pairs(&mut pairs, clone, &rank);
         let entry = modules.entry(clone.module.clone()).or_default();
         entry.1 += clone.duplicated_lines;
         for location in &clone.locations {
@@ -216,6 +203,45 @@ pub fn summarize(
         })
         .collect();
     summary
+}
+
+/// Adds a clone's lines to `pairs` for every pair of its copies (keyed by root rank and name,
+/// the earlier root first), except a pair of copies both counted elsewhere. Counted from copies
+/// per root, not pair by pair: a class may list many copies (a helper repeated in one file).
+fn add_pairs(
+    pairs: &mut BTreeMap<(usize, usize, String, String), u64>,
+    clone: &CloneEntry,
+    rank: &dyn Fn(&str) -> usize,
+) {
+    let mut per_root: BTreeMap<(usize, &String), (u64, u64)> = BTreeMap::new();
+    for location in &clone.locations {
+        let entry = per_root
+            .entry((rank(&location.root), &location.root))
+            .or_default();
+        if location.counted {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+    }
+    let per_root: Vec<_> = per_root.into_iter().collect();
+    let lines = u64::from(clone.lines);
+    for (i, &((rank_a, a), (counted_a, other_a))) in per_root.iter().enumerate() {
+        let within = counted_a * counted_a.saturating_sub(1) / 2 + counted_a * other_a;
+        if within > 0 {
+            *pairs
+                .entry((rank_a, rank_a, a.clone(), a.clone()))
+                .or_default() += within * lines;
+        }
+        for &((rank_b, b), (counted_b, other_b)) in &per_root[i + 1..] {
+            let across = counted_a * (counted_b + other_b) + other_a * counted_b;
+            if across > 0 {
+                *pairs
+                    .entry((rank_a, rank_b, a.clone(), b.clone()))
+                    .or_default() += across * lines;
+            }
+        }
+    }
 }
 
 /// The baseline figures read from an earlier report (a JSON document of schema 1).
@@ -361,21 +387,5 @@ pub fn round3(x: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn json(value: impl Serialize) -> String {
-        serde_json::to_string(&value).unwrap()
-    }
-
-    #[test]
-    fn kinds_and_categories_serialize_to_the_schema_1_strings() {
-        assert_eq!(json(Kind::Exact), "\"exact\"");
-        assert_eq!(json(Kind::Renamed), "\"renamed\"");
-        assert_eq!(json(Kind::Near), "\"near\"");
-        assert_eq!(json(Category::Runtime), "\"runtime\"");
-        assert_eq!(json(Category::Domain), "\"domain\"");
-        assert_eq!(Kind::Near.to_string(), "near");
-        assert_eq!(Category::Domain.to_string(), "domain");
-    }
-}
+#[path = "report_tests.rs"]
+mod tests;
