@@ -204,3 +204,61 @@ proptest! {
         prop_assert!(peak <= bound(chunk));
     }
 }
+
+#[test]
+fn the_default_reader_reads_whole_one_mib_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_of(40_000);
+    assert!(log.len() > 2 * DEFAULT_CHUNK_LEN, "{} bytes", log.len());
+    assert_eq!(DEFAULT_CHUNK_LEN, 1 << 20, "the documented chunk");
+    let mut wal = wal_with(dir.path(), &log);
+    let mut reader = wal.frame_reader(MAGIC, MAX);
+    assert_eq!(reader.file_len(), log.len() as u64);
+    let mut frames = 0;
+    while reader.next_frame().unwrap().is_some() {
+        frames += 1;
+    }
+    assert_eq!(frames, 40_000);
+    let peak = reader.peak_buffer_len();
+    assert!(
+        (DEFAULT_CHUNK_LEN..=bound(DEFAULT_CHUNK_LEN)).contains(&peak),
+        "peak {peak}: one whole chunk, plus at most one frame"
+    );
+}
+
+#[test]
+fn a_log_that_shrinks_under_the_reader_ends_where_the_file_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_of(40);
+    let mut wal = wal_with(dir.path(), &log);
+    let starts: Vec<u64> = scan(&log, MAGIC, MAX)
+        .frames
+        .iter()
+        .map(|f| f.offset)
+        .collect();
+    let cut = starts[20] + 3;
+    // Cut behind the handle's back: its length still says the whole log.
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join("wal"))
+        .unwrap();
+    file.set_len(cut).unwrap();
+    let mut reader = wal.frame_reader_with_chunk(MAGIC, MAX, 100);
+    let mut frames = 0;
+    while reader.next_frame().unwrap().is_some() {
+        frames += 1;
+    }
+    assert_eq!(frames, 20, "the frames wholly before the cut");
+    assert_eq!(
+        reader.stop(),
+        Some(ScanStopReason::TornTail {
+            offset: starts[20],
+            kind: TailKind::Partial,
+        })
+    );
+    assert_eq!(
+        reader.file_len(),
+        cut,
+        "the length it found, not the one it was told"
+    );
+}
