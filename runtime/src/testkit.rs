@@ -33,3 +33,7 @@ pub use wal_cuts::{wal_cuts, wal_flips};
 #[cfg(test)]
 #[path = "testkit_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "testkit_driver_tests.rs"]
+mod driver_tests;

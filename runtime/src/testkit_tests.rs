@@ -5,7 +5,7 @@
 use super::*;
 
 #[path = "testkit_toy_tests.rs"]
-mod toy;
+pub(super) mod toy;
 
 use crate::wal::ScanStopReason;
 use crate::wal_file::FileOp;

@@ -23,7 +23,7 @@ const fn torn(offset: u64) -> ScanStopReason {
 
 /// One planted bug at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Bug {
+pub(crate) enum Bug {
     None,
     /// Opening a corrupt WAL cuts it at the corruption and opens (the spec's cardinal sin).
     TruncatesCorruption,
@@ -35,6 +35,9 @@ pub(super) enum Bug {
     AcksFailedSync,
     /// A failed write or sync is reported, but the handle stays usable.
     NeverHalts,
+    /// A failed write is tried once more before it is reported: the frame reaches the file
+    /// although the step failed.
+    RetriesFailedWrite,
     /// The snapshot's footer is not checked: its first 16 bytes are trusted.
     SkipsFooterCheck,
     /// `prefix_states` counts one frame too many.
@@ -44,13 +47,13 @@ pub(super) enum Bug {
     TwoFramesPerStep,
 }
 
-pub(super) struct Toy {
-    pub(super) bug: Bug,
+pub(crate) struct Toy {
+    pub(crate) bug: Bug,
     /// Whether to hand the kit `prefix_states` (else it uses the live states).
-    pub(super) reference: bool,
+    pub(crate) reference: bool,
 }
 
-pub(super) struct Counter {
+pub(crate) struct Counter {
     wal: WalFile,
     storage: FaultyStorage,
     dir: PathBuf,
@@ -64,7 +67,7 @@ pub(super) struct Counter {
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum ToyError {
+pub(crate) enum ToyError {
     Io(FileError),
     Corruption { offset: u64 },
     TornTail,
@@ -83,11 +86,11 @@ fn value(payload: &[u8]) -> u64 {
 }
 
 impl Toy {
-    pub(super) fn sound() -> Self {
+    pub(crate) fn sound() -> Self {
         Self::with(Bug::None)
     }
 
-    pub(super) fn with(bug: Bug) -> Self {
+    pub(crate) fn with(bug: Bug) -> Self {
         Self {
             bug,
             reference: false,
@@ -123,6 +126,9 @@ impl Toy {
             &value.to_le_bytes(),
         );
         if let Err(error) = handle.wal.append(&frame) {
+            if self.bug == Bug::RetriesFailedWrite {
+                let _ = handle.wal.append(&frame);
+            }
             return Err(self.fail(handle, error));
         }
         if let Err(error) = handle.wal.sync()
