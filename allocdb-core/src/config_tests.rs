@@ -10,7 +10,7 @@ fn small_config_is_valid() {
 #[test]
 fn each_zero_field_is_named() {
     type Setter = fn(&mut Config);
-    let cases: [(&str, Setter); 11] = [
+    let cases: [(&str, Setter); 12] = [
         ("max_resources", |c| c.max_resources = 0),
         ("max_leases", |c| c.max_leases = 0),
         ("max_lease_members", |c| c.max_lease_members = 0),
@@ -28,6 +28,7 @@ fn each_zero_field_is_named() {
         }),
         ("max_wal_payload_bytes", |c| c.max_wal_payload_bytes = 0),
         ("max_snapshot_bytes", |c| c.max_snapshot_bytes = 0),
+        ("max_batch_commands", |c| c.max_batch_commands = 0),
     ];
     for (field, set) in cases {
         let mut config = Config::small();
@@ -209,4 +210,44 @@ fn each_oversized_table_capacity_is_named_before_allocating() {
         config.validate(),
         Err(ConfigError::CapacityTooLarge { .. })
     ));
+}
+
+#[test]
+fn the_batch_buffer_is_bounded() {
+    let mut config = Config::small();
+    let frame = HEADER_LEN as u64 + u64::from(config.max_wal_payload_bytes);
+    config.max_batch_commands = u32::try_from(MAX_BATCH_BUFFER_BYTES / frame).unwrap();
+    assert!(config.batch_buffer_bytes() <= MAX_BATCH_BUFFER_BYTES);
+    config.validate().unwrap();
+    config.max_batch_commands += 1;
+    let buffer_bytes = config.batch_buffer_bytes();
+    assert_eq!(
+        config.validate(),
+        Err(ConfigError::BatchBufferTooLarge {
+            max_batch_commands: config.max_batch_commands,
+            buffer_bytes
+        })
+    );
+    let text = config.validate().unwrap_err().to_string();
+    assert!(text.contains(&buffer_bytes.to_string()), "{text}");
+    config.max_batch_commands = u32::MAX;
+    assert!(config.validate().is_err());
+}
+
+#[test]
+fn the_batch_buffer_holds_a_whole_tick() {
+    let config = Config {
+        max_batch_commands: 1,
+        ..Config::small()
+    };
+    let frame = HEADER_LEN as u64 + u64::from(config.max_wal_payload_bytes);
+    assert_eq!(config.batch_buffer_bytes(), u64::from(TICK_BATCH) * frame);
+    let config = Config {
+        max_batch_commands: TICK_BATCH + 1,
+        ..config
+    };
+    assert_eq!(
+        config.batch_buffer_bytes(),
+        u64::from(TICK_BATCH + 1) * frame
+    );
 }

@@ -216,6 +216,7 @@ const SNAPSHOT_CONFIG: Config = Config {
     max_expiration_bucket_len: 2,
     max_wal_payload_bytes: 256,
     max_snapshot_bytes: 1 << 16,
+    max_batch_commands: 64,
 };
 
 /// Before the footer (snapshot version 1, 735 bytes, 5,880 flips) 3,518 flips were refused and

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::command::{ClientRequest, CommandContext, InternalCommand};
 use crate::command_codec::{client_payload_len, encode_internal, encode_request};
-use crate::config::Config;
+use crate::config::{Config, TICK_BATCH};
 use crate::ids::{LeaseId, Lsn, ResourceId, Slot};
 use crate::recovery::{
     CLIENT_COMMAND, INTERNAL_COMMAND, RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME,
@@ -27,9 +27,6 @@ use runtime::wal::{begin_frame, finish_frame};
 use runtime::wal_file::{DirLock, WalFile};
 
 pub use crate::engine_error::SubmitError;
-
-/// Expiries written per group commit inside `tick`.
-const TICK_BATCH: usize = 64;
 
 /// An open allocdb-core database; it holds the directory's lock (one writer) until dropped.
 #[derive(Debug)]
@@ -56,19 +53,27 @@ impl AllocEngine {
     ///
     /// # Errors
     /// Any [`RecoveryError`].
+    ///
+    /// # Panics
+    /// Only on a target whose `usize` cannot hold the group-commit buffer of a valid config
+    /// (at most `MAX_BATCH_BUFFER_BYTES`, 128 MiB).
     pub fn open_with_storage(
         dir: &Path,
         config: Config,
         ops: Box<dyn Storage>,
     ) -> Result<Self, RecoveryError> {
         let recovered = recover_with_ops(dir, &config, ops)?;
+        // The group-commit buffer, sized once (a valid config bounds it): no batch or tick
+        // ever grows it (`write_frames` asserts so).
+        let buffer_bytes = usize::try_from(config.batch_buffer_bytes())
+            .expect("a valid config's batch buffer must fit in memory");
         Ok(Self {
             dir: dir.to_path_buf(),
             state: recovered.state,
             wal: recovered.wal,
             report: recovered.report,
             halted: false,
-            frames: Vec::new(),
+            frames: Vec::with_capacity(buffer_bytes),
             _lock: recovered.lock,
         })
     }
@@ -147,6 +152,10 @@ impl AllocEngine {
 
     /// Appends the buffered frames and syncs once; any failure halts the handle.
     fn write_frames(&mut self) -> Result<(), SubmitError> {
+        assert!(
+            self.frames.len() as u64 <= self.state.config().batch_buffer_bytes(),
+            "a group commit must fit the buffer sized at open"
+        );
         let written = self.wal.append(&self.frames).and_then(|()| self.wal.sync());
         self.frames.clear();
         written.map_err(|error| {
@@ -212,13 +221,21 @@ impl AllocEngine {
     /// appended together and synced once, before any outcome is returned.
     ///
     /// # Errors
-    /// As [`Self::submit`]; size and lsn checks cover the whole batch before anything is
-    /// applied. On `Io` the in-memory state may be ahead of the disk; the handle halts.
+    /// `BatchTooLarge` (more than `max_batch_commands` requests) before anything else, nothing
+    /// written or ticked; then as [`Self::submit`]; size and lsn checks cover the whole batch
+    /// before anything is applied. On `Io` the in-memory state may be ahead of the disk; the handle halts.
     pub fn submit_batch(
         &mut self,
         requests: &[ClientRequest],
         request_slot: Slot,
     ) -> Result<Vec<CommandOutcome>, SubmitError> {
+        let max = self.state.config().max_batch_commands;
+        if requests.len() > max as usize {
+            return Err(SubmitError::BatchTooLarge {
+                len: requests.len(),
+                max,
+            });
+        }
         self.check_ready(request_slot)?;
         self.tick(request_slot)?;
         for (index, request) in requests.iter().enumerate() {
@@ -290,7 +307,7 @@ impl AllocEngine {
         self.check_ready(slot)?;
         let mut outcomes = Vec::new();
         loop {
-            let due = self.state.due_expirations(slot, TICK_BATCH);
+            let due = self.state.due_expirations(slot, TICK_BATCH as usize);
             if due.is_empty() {
                 return Ok(outcomes);
             }
@@ -374,3 +391,7 @@ impl AllocEngine {
 #[cfg(test)]
 #[path = "engine_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "engine_bounds_tests.rs"]
+mod bounds_tests;

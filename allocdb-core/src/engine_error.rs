@@ -16,6 +16,9 @@ pub enum SubmitError {
     EngineHalted,
     /// Every lsn has been used; nothing was written.
     LsnExhausted,
+    /// The batch holds more than `Config::max_batch_commands` requests; nothing was written
+    /// and nothing ticked.
+    BatchTooLarge { len: usize, max: u32 },
     /// The request's encoding exceeds `max_wal_payload_bytes`; nothing was written.
     CommandTooLarge {
         index: usize,
@@ -40,6 +43,10 @@ impl fmt::Display for SubmitError {
             ),
             Self::EngineHalted => write!(f, "engine halted after a failed write; reopen it"),
             Self::LsnExhausted => write!(f, "every lsn has been used"),
+            Self::BatchTooLarge { len, max } => write!(
+                f,
+                "a batch of {len} requests is above max_batch_commands {max}"
+            ),
             Self::CommandTooLarge {
                 index,
                 payload_bytes,

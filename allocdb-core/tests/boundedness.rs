@@ -22,6 +22,7 @@ fn config() -> Config {
         max_expiration_bucket_len: 32,
         max_wal_payload_bytes: 256,
         max_snapshot_bytes: 1 << 16,
+        max_batch_commands: 128,
     }
 }
 

@@ -33,6 +33,7 @@ fn config() -> Config {
         max_expiration_bucket_len: 1,
         max_wal_payload_bytes: 512,
         max_snapshot_bytes: 1 << 16,
+        max_batch_commands: 64,
     }
 }
 

@@ -33,6 +33,7 @@ const CONFIG: Config = Config {
     max_expiration_bucket_len: 2,
     max_wal_payload_bytes: 256,
     max_snapshot_bytes: 1 << 12,
+    max_batch_commands: 64,
 };
 
 fn fixture() -> tempfile::TempDir {

@@ -116,6 +116,7 @@ fn tight() -> Crash {
         max_client_retry_window_slots: 4,
         max_wal_payload_bytes: 128,
         max_snapshot_bytes: 1 << 16,
+        max_batch_commands: 64,
     };
     Crash {
         config,
@@ -163,6 +164,7 @@ fn every_bit_flip_of_the_snapshot_file_is_refused() {
         max_client_retry_window_slots: 8,
         max_wal_payload_bytes: 128,
         max_snapshot_bytes: 1 << 12,
+        max_batch_commands: 64,
     };
     let subject = Crash {
         config,

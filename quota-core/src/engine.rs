@@ -34,6 +34,9 @@ pub enum SubmitError {
     EngineHalted,
     /// Every lsn has been used; nothing was written.
     LsnExhausted,
+    /// The batch holds more than `Config::max_batch_commands` requests; nothing was written
+    /// and nothing ticked.
+    BatchTooLarge { len: usize, max: u32 },
     /// A file operation failed. For WAL appends and syncs the handle is now halted.
     Io(FileError),
     /// The snapshot file could not be written during a checkpoint (the handle stays usable).
@@ -54,6 +57,10 @@ impl fmt::Display for SubmitError {
             }
             Self::EngineHalted => write!(f, "engine halted after a failed write; reopen it"),
             Self::LsnExhausted => write!(f, "every lsn has been used"),
+            Self::BatchTooLarge { len, max } => write!(
+                f,
+                "a batch of {len} requests is above max_batch_commands {max}"
+            ),
             Self::Io(error) => write!(f, "{error}"),
             Self::SnapshotFile(error) => write!(f, "{error}"),
         }
@@ -87,19 +94,27 @@ impl QuotaEngine {
     ///
     /// # Errors
     /// Any [`RecoveryError`].
+    ///
+    /// # Panics
+    /// Only on a target whose `usize` cannot hold the group-commit buffer of a valid config
+    /// (at most `MAX_BATCH_BUFFER_BYTES`, 128 MiB).
     pub fn open_with_storage(
         dir: &Path,
         config: Config,
         ops: Box<dyn Storage>,
     ) -> Result<Self, RecoveryError> {
         let recovered = recover_with_ops(dir, &config, ops)?;
+        // The group-commit buffer, sized once (a valid config bounds it): no batch or tick
+        // ever grows it (`write_frames` asserts so).
+        let buffer_bytes = usize::try_from(config.batch_buffer_bytes())
+            .expect("a valid config's batch buffer must fit in memory");
         Ok(Self {
             dir: dir.to_path_buf(),
             state: recovered.state,
             wal: recovered.wal,
             report: recovered.report,
             halted: false,
-            frames: Vec::new(),
+            frames: Vec::with_capacity(buffer_bytes),
             _lock: recovered.lock,
         })
     }
@@ -167,6 +182,10 @@ impl QuotaEngine {
 
     /// Appends the buffered frames and syncs once; any failure halts the handle.
     fn write_frames(&mut self) -> Result<(), SubmitError> {
+        assert!(
+            self.frames.len() as u64 <= self.state.config().batch_buffer_bytes(),
+            "a group commit must fit the buffer sized at open"
+        );
         let written = self.wal.append(&self.frames).and_then(|()| self.wal.sync());
         self.frames.clear();
         written.map_err(|error| {
@@ -219,13 +238,22 @@ impl QuotaEngine {
     /// appended together and synced once, before any outcome is returned.
     ///
     /// # Errors
-    /// As [`Self::submit`]; the lsn check covers the whole batch before anything is applied.
+    /// `BatchTooLarge` (more than `max_batch_commands` requests) before anything else, nothing
+    /// written or ticked; then as [`Self::submit`]; the lsn check covers the whole batch before
+    /// anything is applied.
     /// On `Io` the in-memory state may be ahead of the disk; the handle halts.
     pub fn submit_batch(
         &mut self,
         requests: &[ClientRequest],
         request_slot: Slot,
     ) -> Result<Vec<CommandOutcome>, SubmitError> {
+        let max = self.state.config().max_batch_commands;
+        if requests.len() > max as usize {
+            return Err(SubmitError::BatchTooLarge {
+                len: requests.len(),
+                max,
+            });
+        }
         self.check_ready(request_slot)?;
         self.tick(request_slot)?;
         self.lsn_after(requests.len().saturating_sub(1))?;
@@ -309,3 +337,7 @@ impl QuotaEngine {
 #[cfg(test)]
 #[path = "engine_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "engine_bounds_tests.rs"]
+mod bounds_tests;

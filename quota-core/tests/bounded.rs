@@ -15,6 +15,7 @@ fn allocations_stay_fixed_over_a_long_workload() {
         max_client_retry_window_slots: 3,
         max_wal_payload_bytes: 128,
         max_snapshot_bytes: 1 << 16,
+        max_batch_commands: 64,
     };
     let dir = tempfile::tempdir().unwrap();
     let mut engine = open_fast(dir.path(), config);

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use runtime::wal::HEADER_LEN;
+
 use crate::command_codec::MAX_CLIENT_PAYLOAD_LEN;
 use crate::snapshot::max_snapshot_file_len;
 
@@ -15,6 +17,16 @@ pub const MAX_EXPIRATION_WHEEL_ENTRIES: u64 = 1 << 24;
 /// The largest capacity of any table (positions are `u32`, and a table's hashed index holds
 /// twice its entries): a valid config never asks `open` for an allocation it cannot describe.
 pub const MAX_TABLE_CAPACITY: u32 = 1 << 28;
+
+/// The largest group-commit buffer a valid config may ask `open` for, in bytes: 128 MiB.
+/// `open` allocates `max_batch_commands` (or [`TICK_BATCH`]) whole frames (`HEADER_LEN +
+/// max_wal_payload_bytes` each) once, so this also caps `max_batch_commands` (131,072 frames of
+/// 1 KiB; the tick's 64 frames allow payloads up to 2 MiB less a header) and keeps the product far inside `u64` and `usize`.
+pub const MAX_BATCH_BUFFER_BYTES: u64 = 1 << 27;
+
+/// Expiries the handle's `tick` writes per group commit: the buffer holds at least this many
+/// frames whatever `max_batch_commands` is.
+pub const TICK_BATCH: u32 = 64;
 
 /// Every bound of a reservation-core database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +43,10 @@ pub struct Config {
     pub max_wal_payload_bytes: u32,
     /// The largest snapshot file (payload and footer) recovery will read.
     pub max_snapshot_bytes: u64,
+    /// The most requests one `submit_batch` takes (at least 1): a longer batch is refused with
+    /// `SubmitError::BatchTooLarge` before anything is written, and the group-commit buffer is
+    /// sized from it once, at `open` (see [`Config::batch_buffer_bytes`]).
+    pub max_batch_commands: u32,
 }
 
 /// Why a config was rejected; each variant names the field.
@@ -58,6 +74,12 @@ pub enum ConfigError {
     SnapshotLimitTooSmall {
         max_snapshot_bytes: u64,
         needed: u64,
+    },
+    /// The group-commit buffer (`max_batch_commands` or [`TICK_BATCH`] whole frames) is above
+    /// [`MAX_BATCH_BUFFER_BYTES`].
+    BatchBufferTooLarge {
+        max_batch_commands: u32,
+        buffer_bytes: u64,
     },
 }
 
@@ -95,6 +117,14 @@ impl fmt::Display for ConfigError {
                 f,
                 "max_snapshot_bytes {max_snapshot_bytes} is below the {needed} bytes of a full snapshot"
             ),
+            Self::BatchBufferTooLarge {
+                max_batch_commands,
+                buffer_bytes,
+            } => write!(
+                f,
+                "max_batch_commands {max_batch_commands} asks for a {buffer_bytes}-byte group-commit buffer \
+                 (limit {MAX_BATCH_BUFFER_BYTES})"
+            ),
         }
     }
 }
@@ -115,6 +145,7 @@ impl Config {
             max_expiration_bucket_len: 8,
             max_wal_payload_bytes: 256,
             max_snapshot_bytes: 1 << 16,
+            max_batch_commands: 64,
         }
     }
 
@@ -131,7 +162,7 @@ impl Config {
     }
 
     fn validate_nonzero(&self) -> Result<(), ConfigError> {
-        let fields: [(&'static str, u64); 9] = [
+        let fields: [(&'static str, u64); 10] = [
             ("max_pools", u64::from(self.max_pools)),
             ("max_holds", u64::from(self.max_holds)),
             ("max_operations", u64::from(self.max_operations)),
@@ -150,11 +181,21 @@ impl Config {
                 u64::from(self.max_wal_payload_bytes),
             ),
             ("max_snapshot_bytes", self.max_snapshot_bytes),
+            ("max_batch_commands", u64::from(self.max_batch_commands)),
         ];
         match fields.iter().find(|(_, value)| *value == 0) {
             Some((field, _)) => Err(ConfigError::Zero { field }),
             None => Ok(()),
         }
+    }
+
+    /// The bytes `open` reserves for the group-commit buffer: the larger of
+    /// `max_batch_commands` and the tick's [`TICK_BATCH`], in whole frames of `HEADER_LEN +
+    /// max_wal_payload_bytes` bytes, so that no batch ever grows it. Computed in `u64`: two `u32` factors cannot overflow it.
+    #[must_use]
+    pub fn batch_buffer_bytes(&self) -> u64 {
+        let frames = self.max_batch_commands.max(TICK_BATCH);
+        u64::from(frames) * (HEADER_LEN as u64 + u64::from(self.max_wal_payload_bytes))
     }
 
     /// Checks every rule; the first violation wins (zero fields first, in field order).
@@ -189,6 +230,13 @@ impl Config {
                 needed,
             });
         }
+        let buffer_bytes = self.batch_buffer_bytes();
+        if buffer_bytes > MAX_BATCH_BUFFER_BYTES {
+            return Err(ConfigError::BatchBufferTooLarge {
+                max_batch_commands: self.max_batch_commands,
+                buffer_bytes,
+            });
+        }
         Ok(())
     }
 
@@ -204,142 +252,5 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn small_config_is_valid() {
-        Config::small().validate().unwrap();
-        Config::small().assert_valid();
-    }
-
-    #[test]
-    fn each_zero_field_is_named() {
-        type Setter = fn(&mut Config);
-        let cases: [(&str, Setter); 9] = [
-            ("max_pools", |c| c.max_pools = 0),
-            ("max_holds", |c| c.max_holds = 0),
-            ("max_operations", |c| c.max_operations = 0),
-            ("max_ttl_slots", |c| c.max_ttl_slots = 0),
-            ("max_client_retry_window_slots", |c| {
-                c.max_client_retry_window_slots = 0;
-            }),
-            ("hold_history_window_slots", |c| {
-                c.hold_history_window_slots = 0;
-            }),
-            ("max_expiration_bucket_len", |c| {
-                c.max_expiration_bucket_len = 0;
-            }),
-            ("max_wal_payload_bytes", |c| c.max_wal_payload_bytes = 0),
-            ("max_snapshot_bytes", |c| c.max_snapshot_bytes = 0),
-        ];
-        for (field, set) in cases {
-            let mut config = Config::small();
-            set(&mut config);
-            assert_eq!(
-                config.validate(),
-                Err(ConfigError::Zero { field }),
-                "{field}"
-            );
-            assert!(config.validate().unwrap_err().to_string().contains(field));
-        }
-    }
-
-    #[test]
-    fn relational_rules_are_checked() {
-        let mut config = Config::small();
-        config.max_expiration_bucket_len = config.max_holds + 1;
-        assert_eq!(
-            config.validate(),
-            Err(ConfigError::ExpirationBucketLongerThanHoldTable {
-                max_expiration_bucket_len: 33,
-                max_holds: 32
-            })
-        );
-        let mut config = Config::small();
-        config.max_wal_payload_bytes = 81;
-        assert_eq!(
-            config.validate(),
-            Err(ConfigError::WalPayloadTooSmall {
-                max_wal_payload_bytes: 81,
-                needed: 82
-            })
-        );
-        config.max_wal_payload_bytes = 82;
-        config.validate().unwrap();
-        let mut config = Config::small();
-        config.max_ttl_slots = MAX_EXPIRATION_WHEEL_ENTRIES;
-        assert!(matches!(
-            config.validate(),
-            Err(ConfigError::ExpirationWheelTooLarge { .. })
-        ));
-        let mut config = Config::small();
-        let needed = max_snapshot_file_len(&config);
-        config.max_snapshot_bytes = needed - 1;
-        assert_eq!(
-            config.validate(),
-            Err(ConfigError::SnapshotLimitTooSmall {
-                max_snapshot_bytes: needed - 1,
-                needed
-            })
-        );
-        config.max_snapshot_bytes = needed;
-        config.validate().unwrap();
-    }
-
-    #[test]
-    fn errors_display_their_numbers() {
-        for error in [
-            ConfigError::ExpirationBucketLongerThanHoldTable {
-                max_expiration_bucket_len: 7,
-                max_holds: 1,
-            },
-            ConfigError::WalPayloadTooSmall {
-                max_wal_payload_bytes: 7,
-                needed: 1,
-            },
-            ConfigError::ExpirationWheelTooLarge { entries: 7 },
-            ConfigError::SnapshotLimitTooSmall {
-                max_snapshot_bytes: 7,
-                needed: 1,
-            },
-        ] {
-            assert!(error.to_string().contains('7'));
-        }
-    }
-
-    #[test]
-    fn each_oversized_table_capacity_is_named_before_allocating() {
-        type Setter = fn(&mut Config);
-        let cases: [(&str, Setter); 3] = [
-            ("max_pools", |c: &mut Config| {
-                c.max_pools = MAX_TABLE_CAPACITY + 1;
-            }),
-            ("max_holds", |c: &mut Config| {
-                c.max_holds = MAX_TABLE_CAPACITY + 1;
-            }),
-            ("max_operations", |c: &mut Config| {
-                c.max_operations = MAX_TABLE_CAPACITY + 1;
-            }),
-        ];
-        for (field, set) in cases {
-            let mut config = Config::small();
-            set(&mut config);
-            let error = config.validate().unwrap_err();
-            assert_eq!(
-                error,
-                ConfigError::CapacityTooLarge {
-                    field,
-                    value: MAX_TABLE_CAPACITY + 1
-                }
-            );
-            assert!(error.to_string().starts_with(field), "{error}");
-        }
-        let mut config = Config::small();
-        config.max_pools = u32::MAX;
-        assert!(matches!(
-            config.validate(),
-            Err(ConfigError::CapacityTooLarge { .. })
-        ));
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -219,6 +219,7 @@ fn every_bit_flip_of_the_snapshot_file_is_refused() {
         max_expiration_bucket_len: 2,
         max_wal_payload_bytes: 128,
         max_snapshot_bytes: 1 << 12,
+        max_batch_commands: 64,
     };
     let subject = Crash {
         config,

@@ -6,12 +6,11 @@
 //! of that write is unknown until the database is reopened, so every later call returns
 //! [`SubmitError::EngineHalted`].
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::command::{ClientRequest, CommandContext, InternalCommand};
 use crate::command_codec::{client_payload_len, encode_internal, encode_request};
-use crate::config::Config;
+use crate::config::{Config, TICK_BATCH};
 use crate::ids::{HoldId, Lsn, PoolId, Slot};
 use crate::recovery::{
     CLIENT_COMMAND, INTERNAL_COMMAND, RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME,
@@ -23,62 +22,9 @@ use crate::state_machine::{HoldLookupError, HoldRecord, PoolRecord, StateDump, S
 use runtime::snapshot_file::{SnapshotFileError, write_snapshot_file};
 use runtime::storage::{DiskStorage, Storage};
 use runtime::wal::{begin_frame, finish_frame};
-use runtime::wal_file::{DirLock, FileError, WalFile};
+use runtime::wal_file::{DirLock, WalFile};
 
-/// Expiries written per group commit inside `tick`.
-const TICK_BATCH: usize = 64;
-
-/// Why a write was not performed (or, for `Io`, why its fate is unknown).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SubmitError {
-    /// The slot is below the slot of the last applied frame; nothing was written.
-    SlotRegression { request_slot: Slot, last_slot: Slot },
-    /// An earlier append or sync failed; reopen the database.
-    EngineHalted,
-    /// Every lsn has been used; nothing was written.
-    LsnExhausted,
-    /// The request's encoding exceeds `max_wal_payload_bytes`; nothing was written.
-    CommandTooLarge {
-        index: usize,
-        payload_bytes: usize,
-        max: u32,
-    },
-    /// A file operation failed. For WAL appends and syncs the handle is now halted.
-    Io(FileError),
-    /// The snapshot was refused before writing (it would exceed `max_snapshot_bytes`, which
-    /// `Config::validate` rules out); nothing was written.
-    Snapshot(SnapshotFileError),
-}
-
-impl fmt::Display for SubmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::SlotRegression {
-                request_slot,
-                last_slot,
-            } => {
-                write!(
-                    f,
-                    "slot {request_slot} is below the last applied slot {last_slot}"
-                )
-            }
-            Self::EngineHalted => write!(f, "engine halted after a failed write; reopen it"),
-            Self::LsnExhausted => write!(f, "every lsn has been used"),
-            Self::CommandTooLarge {
-                index,
-                payload_bytes,
-                max,
-            } => write!(
-                f,
-                "request {index} encodes to {payload_bytes} bytes, above max_wal_payload_bytes {max}"
-            ),
-            Self::Io(error) => write!(f, "{error}"),
-            Self::Snapshot(error) => write!(f, "{error}"),
-        }
-    }
-}
-
-impl std::error::Error for SubmitError {}
+pub use crate::engine_error::SubmitError;
 
 /// An open reservation-core database; it holds the directory's lock (one writer) until dropped.
 #[derive(Debug)]
@@ -105,19 +51,27 @@ impl ReservationEngine {
     ///
     /// # Errors
     /// Any [`RecoveryError`].
+    ///
+    /// # Panics
+    /// Only on a target whose `usize` cannot hold the group-commit buffer of a valid config
+    /// (at most `MAX_BATCH_BUFFER_BYTES`, 128 MiB).
     pub fn open_with_storage(
         dir: &Path,
         config: Config,
         ops: Box<dyn Storage>,
     ) -> Result<Self, RecoveryError> {
         let recovered = recover_with_ops(dir, &config, ops)?;
+        // The group-commit buffer, sized once (a valid config bounds it): no batch or tick
+        // ever grows it (`write_frames` asserts so).
+        let buffer_bytes = usize::try_from(config.batch_buffer_bytes())
+            .expect("a valid config's batch buffer must fit in memory");
         Ok(Self {
             dir: dir.to_path_buf(),
             state: recovered.state,
             wal: recovered.wal,
             report: recovered.report,
             halted: false,
-            frames: Vec::new(),
+            frames: Vec::with_capacity(buffer_bytes),
             _lock: recovered.lock,
         })
     }
@@ -190,6 +144,10 @@ impl ReservationEngine {
 
     /// Appends the buffered frames and syncs once; any failure halts the handle.
     fn write_frames(&mut self) -> Result<(), SubmitError> {
+        assert!(
+            self.frames.len() as u64 <= self.state.config().batch_buffer_bytes(),
+            "a group commit must fit the buffer sized at open"
+        );
         let written = self.wal.append(&self.frames).and_then(|()| self.wal.sync());
         self.frames.clear();
         written.map_err(|error| {
@@ -255,13 +213,21 @@ impl ReservationEngine {
     /// appended together and synced once, before any outcome is returned.
     ///
     /// # Errors
-    /// As [`Self::submit`]; size and lsn checks cover the whole batch before anything is
-    /// applied. On `Io` the in-memory state may be ahead of the disk; the handle halts.
+    /// `BatchTooLarge` (more than `max_batch_commands` requests) before anything else, nothing
+    /// written or ticked; then as [`Self::submit`]; size and lsn checks cover the whole batch
+    /// before anything is applied. On `Io` the in-memory state may be ahead of the disk; the handle halts.
     pub fn submit_batch(
         &mut self,
         requests: &[ClientRequest],
         request_slot: Slot,
     ) -> Result<Vec<CommandOutcome>, SubmitError> {
+        let max = self.state.config().max_batch_commands;
+        if requests.len() > max as usize {
+            return Err(SubmitError::BatchTooLarge {
+                len: requests.len(),
+                max,
+            });
+        }
         self.check_ready(request_slot)?;
         self.tick(request_slot)?;
         for (index, request) in requests.iter().enumerate() {
@@ -333,7 +299,7 @@ impl ReservationEngine {
         self.check_ready(slot)?;
         let mut outcomes = Vec::new();
         loop {
-            let due = self.state.due_expirations(slot, TICK_BATCH);
+            let due = self.state.due_expirations(slot, TICK_BATCH as usize);
             if due.is_empty() {
                 return Ok(outcomes);
             }
@@ -418,3 +384,7 @@ impl ReservationEngine {
 #[cfg(test)]
 #[path = "engine_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "engine_bounds_tests.rs"]
+mod bounds_tests;

@@ -17,6 +17,7 @@ pub mod config;
 #[cfg(test)]
 mod crash_tests;
 pub mod engine;
+mod engine_error;
 pub mod ids;
 pub mod recovery;
 pub mod result;

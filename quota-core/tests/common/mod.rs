@@ -22,6 +22,7 @@ pub fn tight_config() -> Config {
         max_client_retry_window_slots: 4,
         max_wal_payload_bytes: 128,
         max_snapshot_bytes: 1 << 16,
+        max_batch_commands: 64,
     }
 }
 

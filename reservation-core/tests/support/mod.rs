@@ -23,6 +23,7 @@ pub fn model_config() -> Config {
         max_expiration_bucket_len: 2,
         max_wal_payload_bytes: 128,
         max_snapshot_bytes: 1 << 16,
+        max_batch_commands: 64,
     }
 }
 

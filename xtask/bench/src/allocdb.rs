@@ -39,6 +39,8 @@ impl Subject for AllocDb {
             max_expiration_bucket_len: 16 * scale,
             max_wal_payload_bytes: 1_024,
             max_snapshot_bytes: 0,
+            // The largest durable batch of the plan (`engines::Plan`): 4,096 requests.
+            max_batch_commands: 4_096,
         };
         config.max_snapshot_bytes = max_snapshot_file_len(&config);
         config

@@ -26,6 +26,8 @@ impl Subject for Quota {
             max_client_retry_window_slots: 2_048,
             max_wal_payload_bytes: 1_024,
             max_snapshot_bytes: 0,
+            // The largest durable batch of the plan (`engines::Plan`): 4,096 requests.
+            max_batch_commands: 4_096,
         };
         config.max_snapshot_bytes = max_snapshot_file_len(&config);
         config

@@ -50,6 +50,7 @@ const DEFAULTS: Config = Config {
     max_expiration_bucket_len: 4,
     max_wal_payload_bytes: 1024,
     max_snapshot_bytes: 1 << 16,
+    max_batch_commands: 256,
 };
 
 scenario_config!(

@@ -50,16 +50,21 @@ where
     T::try_from(value).map_err(|_| format!("argument `{key}`: {value} does not fit the field"))
 }
 
-/// Defines `config_from(&Args) -> Result<Config, String>` (scenario overrides of the defaults,
-/// unknown keys refused) and `config_text(&Config) -> String` (every field, in order) for an
-/// engine's `Config` struct of unsigned integer fields.
+/// Defines `config_from(&Args) -> Result<Config, String>` (scenario overrides of the listed
+/// fields' defaults, unknown keys refused; unlisted fields from the defaults) and
+/// `config_text(&Config) -> String` (every listed field, in order) for an engine's `Config`
+/// struct of unsigned integer fields.
 macro_rules! scenario_config {
     ($config:ident, $defaults:expr, [$($field:ident),* $(,)?]) => {
         fn config_from(args: &crate::scenario::Args) -> Result<$config, String> {
             args.only(&[$(stringify!($field)),*])?;
             let defaults: $config = $defaults;
+            // Fields not listed (added after the traces were recorded, such as
+            // `max_batch_commands`) keep their defaults, so the traces' `config` line and
+            // every recorded byte stay the same.
             Ok($config {
                 $($field: super::common::config_field(args, stringify!($field), defaults.$field)?,)*
+                ..defaults
             })
         }
 

@@ -42,6 +42,7 @@ const DEFAULTS: Config = Config {
     max_client_retry_window_slots: 50,
     max_wal_payload_bytes: 1024,
     max_snapshot_bytes: 1 << 20,
+    max_batch_commands: 256,
 };
 
 scenario_config!(
