@@ -1,7 +1,8 @@
-//! Crash consistency through the runtime's test kit (`runtime::testkit`): the WAL cut at
-//! every byte, every bit of its frames flipped, failed writes and syncs halting the handle,
-//! every bit of the snapshot file flipped. The drivers live in the kit; this file says what
-//! quota-core is to them (a [`CrashSubject`]) and which workloads they run.
+//! Crash consistency through the runtime's test kit (`runtime::testkit`): the WAL cut at every
+//! byte, every bit of its frames flipped, failed writes and syncs halting the handle, every bit
+//! of the snapshot file flipped, a second writer refused (in this process and in another),
+//! every length of zero fill, a WAL of many chunks. The drivers live in the kit; this file says
+//! what quota-core is to them (a [`CrashSubject`]) and which workloads they run.
 
 use std::path::Path;
 
@@ -28,6 +29,10 @@ impl CrashSubject for Crash {
     const WAL_FILE_NAME: &'static str = WAL_FILE_NAME;
     const SNAPSHOT_FILE_NAME: &'static str = SNAPSHOT_FILE_NAME;
     const WAL_MAGIC: Magic = WAL_MAGIC;
+
+    fn max_wal_payload_bytes(&self) -> u32 {
+        self.config.max_wal_payload_bytes
+    }
 
     fn open(&self, dir: &Path, storage: FaultyStorage) -> Result<QuotaEngine, RecoveryError> {
         QuotaEngine::open_with_storage(dir, self.config, Box::new(storage))
@@ -63,6 +68,7 @@ impl CrashSubject for Crash {
         match error {
             RecoveryError::Corruption { offset, .. } => Refusal::WalCorruption { offset: *offset },
             RecoveryError::SnapshotFile(_) => Refusal::SnapshotFile,
+            RecoveryError::Locked { .. } => Refusal::Locked,
             _ => Refusal::Other,
         }
     }
@@ -173,4 +179,35 @@ fn every_bit_flip_of_the_snapshot_file_is_refused() {
     let report = testkit::snapshot_flips(&subject, 5).unwrap();
     assert_eq!(report.file_bytes, 416);
     assert_eq!(report.cases, 416 * 8);
+}
+
+#[test]
+fn a_second_open_is_refused_while_a_handle_holds_the_database() {
+    assert_eq!(testkit::two_writers(&tight(), 12).unwrap().cases, 1);
+}
+
+/// The other process of the next test (which runs it; on its own it does nothing).
+#[test]
+#[ignore = "run as a child process by two_processes"]
+fn held_open_by_a_child_process() {
+    testkit::keep_open_in_child(&tight()).unwrap();
+}
+
+#[test]
+fn a_second_process_is_refused_until_the_holder_dies() {
+    let child = "crash_tests::held_open_by_a_child_process";
+    assert_eq!(
+        testkit::two_processes(&tight(), 12, child).unwrap().cases,
+        1
+    );
+}
+
+#[test]
+fn every_zero_fill_length_opens_with_exactly_the_frames_before_it() {
+    assert_eq!(testkit::zero_fills(&tight(), 8, 512).unwrap().cases, 512);
+}
+
+#[test]
+fn a_wal_of_many_chunks_recovers_within_one_chunk_and_one_frame() {
+    assert!(testkit::huge_wal(&tight(), 4096).unwrap().cases >= testkit::MIN_CHUNKS);
 }

@@ -4,14 +4,11 @@
 //! driver opens exactly the cuts and flips its [`Report`] counts, runs the steps its contract
 //! names, and fails with the named kind on each planted bug.
 
-use std::cell::RefCell;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::{cell::RefCell, fs, path::Path, path::PathBuf};
 
 use super::tests::toy::{Bug, Toy};
 use super::*;
-use crate::wal::{Magic, ScanStopReason, TailKind, scan};
-use crate::wal_file::FileOp;
+use crate::{wal::Magic, wal::ScanStopReason, wal::TailKind, wal::scan, wal_file::FileOp};
 
 /// Bytes of one toy frame (an 8-byte payload).
 const FRAME: usize = 43;
@@ -96,6 +93,10 @@ impl<S: CrashSubject> CrashSubject for Spy<S> {
     const WAL_FILE_NAME: &'static str = S::WAL_FILE_NAME;
     const SNAPSHOT_FILE_NAME: &'static str = S::SNAPSHOT_FILE_NAME;
     const WAL_MAGIC: Magic = S::WAL_MAGIC;
+
+    fn max_wal_payload_bytes(&self) -> u32 {
+        self.toy.max_wal_payload_bytes()
+    }
 
     fn open(&self, dir: &Path, storage: FaultyStorage) -> Result<Self::Handle, Self::OpenError> {
         let wal = dir.join(Self::WAL_FILE_NAME);

@@ -161,9 +161,70 @@ fn every_failure_displays_its_place() {
             fault: Fault::FailedSync,
             found: "x".into(),
         },
+        KitFailure::NotExclusive { owner: "h" },
+        KitFailure::NotLocked {
+            owner: "h",
+            found: "x".into(),
+        },
+        KitFailure::FilesChanged { owner: "h" },
+        KitFailure::PeakTooLarge { peak: 2, bound: 1 },
     ];
     for failure in failures {
         assert!(!failure.to_string().is_empty(), "{failure:?}");
     }
     assert_eq!(Fault::ShortWrite.op(), FileOp::Write);
+}
+
+#[test]
+fn a_sound_engine_passes_the_lock_zero_fill_and_huge_wal_drivers() {
+    assert_eq!(two_writers(&Toy::sound(), 6).unwrap().cases, 1);
+    let child = "testkit::tests::toy_held_open_by_a_child";
+    assert_eq!(two_processes(&Toy::sound(), 6, child).unwrap().cases, 1);
+    let zeros = zero_fills(&Toy::sound(), 4, 3 * 43 + 1).unwrap();
+    assert_eq!((zeros.cases, zeros.frames, zeros.file_bytes), (130, 4, 172));
+    let huge = huge_wal(&Toy::sound(), 1024).unwrap();
+    assert!(
+        huge.cases >= MIN_CHUNKS && huge.file_bytes > 1 << 20,
+        "{huge:?}"
+    );
+    assert_eq!(huge.file_bytes, huge.frames * 43);
+}
+
+/// The other process of the toy's two-process case (run by the test above, through
+/// `two_processes`; on its own it does nothing).
+#[test]
+#[ignore = "run as a child process by two_processes"]
+fn toy_held_open_by_a_child() {
+    keep_open_in_child(&Toy::sound()).unwrap();
+}
+
+#[test]
+fn an_engine_without_a_lock_fails_the_lock_drivers() {
+    assert_eq!(
+        two_writers(&Toy::with(Bug::NoLock), 6),
+        Err(KitFailure::NotExclusive {
+            owner: "a handle in this process"
+        })
+    );
+    let failure = two_writers(&Toy::with(Bug::LockIsOther), 6).unwrap_err();
+    assert!(matches!(failure, KitFailure::NotLocked { .. }), "{failure}");
+}
+
+#[test]
+fn treating_zeros_as_corruption_fails_the_zero_fill_driver() {
+    let failure = zero_fills(&Toy::with(Bug::ZerosAreCorruption), 4, 10).unwrap_err();
+    assert!(
+        matches!(failure, KitFailure::Refused { at: 1, .. }),
+        "{failure}"
+    );
+}
+
+#[test]
+fn reading_the_whole_wal_fails_the_huge_wal_driver() {
+    let failure = huge_wal(&Toy::with(Bug::ReadsWholeWal), 1024).unwrap_err();
+    assert!(
+        matches!(failure, KitFailure::PeakTooLarge { peak, bound }
+            if bound == crate::wal_file::DEFAULT_CHUNK_LEN as u64 && peak > bound),
+        "{failure}"
+    );
 }

@@ -8,7 +8,7 @@ use super::super::*;
 use crate::snapshot_file::write_snapshot_file;
 use crate::snapshot_file::{SnapshotFileError, read_snapshot_bytes, split_footer};
 use crate::wal::{Magic, RecordType, ScanStopReason, TailKind, encode_frame, scan};
-use crate::wal_file::{FileError, WalFile};
+use crate::wal_file::{DirLock, FileError, LockError, WalFile, lock_dir};
 
 const MAGIC: Magic = Magic::new(*b"TOYW");
 const FOOTER_MAGIC: Magic = Magic::new(*b"TOYF");
@@ -45,7 +45,18 @@ pub(crate) enum Bug {
     /// Not a bug: each step writes two frames, with two appends (the kit needs
     /// `prefix_states` for the cuts, and cannot fault such a step).
     TwoFramesPerStep,
+    /// `open` takes no lock: two handles write one WAL.
+    NoLock,
+    /// A lock refusal is classified as something else.
+    LockIsOther,
+    /// A zero-filled tail is refused as corruption.
+    ZerosAreCorruption,
+    /// `open` reads the whole WAL into memory at once.
+    ReadsWholeWal,
 }
+
+/// A frame as the toy keeps it: lsn, slot (the step's index), record type, value.
+type ToyFrame = (u64, u64, RecordType, u64);
 
 pub(crate) struct Toy {
     pub(crate) bug: Bug,
@@ -64,6 +75,7 @@ pub(crate) struct Counter {
     last_index: Option<u64>,
     halted: bool,
     figures: RecoveryFigures,
+    _lock: Option<DirLock>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -73,6 +85,7 @@ pub(crate) enum ToyError {
     TornTail,
     Snapshot(SnapshotFileError),
     Halted,
+    Locked,
 }
 
 impl fmt::Display for ToyError {
@@ -110,6 +123,45 @@ impl Toy {
             split_footer(&bytes, FOOTER_MAGIC).map_err(ToyError::Snapshot)?
         };
         Ok((value(&payload[..8]), value(&payload[8..16])))
+    }
+
+    /// Takes the directory's lock (unless the bug is not to).
+    fn lock(&self, dir: &Path, storage: &FaultyStorage) -> Result<Option<DirLock>, ToyError> {
+        if self.bug == Bug::NoLock {
+            return Ok(None);
+        }
+        match lock_dir(dir, &mut storage.clone()) {
+            Ok(lock) => Ok(Some(lock)),
+            Err(LockError::Locked { .. }) => Err(ToyError::Locked),
+            Err(LockError::File(error)) => Err(ToyError::Io(error)),
+        }
+    }
+
+    /// The WAL's whole frames, why reading stopped and where the whole frames end: in chunks
+    /// through the runtime's reader, or (the bug) read whole and scanned.
+    fn read_wal(&self, wal: &mut WalFile) -> Result<(Vec<ToyFrame>, ScanStopReason), ToyError> {
+        let keep = |lsn, slot, record_type, payload: &[u8]| {
+            let value = if record_type == RecordType::External {
+                value(payload)
+            } else {
+                0
+            };
+            (lsn, slot, record_type, value)
+        };
+        if self.bug == Bug::ReadsWholeWal {
+            let bytes = wal.read_all().map_err(ToyError::Io)?;
+            let scanned = scan(&bytes, MAGIC, MAX_PAYLOAD_BYTES);
+            let frames = scanned.frames.iter();
+            let frames = frames.map(|f| keep(f.lsn, f.request_slot, f.record_type, f.payload));
+            return Ok((frames.collect(), scanned.stop));
+        }
+        let mut reader = wal.frame_reader(MAGIC, MAX_PAYLOAD_BYTES);
+        let mut frames = Vec::new();
+        while let Some(f) = reader.next_frame().map_err(ToyError::Io)? {
+            frames.push(keep(f.lsn, f.request_slot, f.record_type, f.payload));
+        }
+        let (stop, _) = reader.finish().map_err(ToyError::Io)?;
+        Ok((frames, stop))
     }
 
     /// Appends and syncs one frame of step `index`, then applies it.
@@ -156,24 +208,35 @@ impl CrashSubject for Toy {
     const SNAPSHOT_FILE_NAME: &'static str = "toy.snapshot";
     const WAL_MAGIC: Magic = MAGIC;
 
+    fn max_wal_payload_bytes(&self) -> u32 {
+        MAX_PAYLOAD_BYTES
+    }
+
     fn open(&self, dir: &Path, storage: FaultyStorage) -> Result<Counter, ToyError> {
+        let lock = self.lock(dir, &storage)?;
         let (mut sum, snapshot_lsn) = self.snapshot(dir, &storage)?;
         let path = dir.join(Self::WAL_FILE_NAME);
         let mut wal = WalFile::open(&path, Box::new(storage.clone())).map_err(ToyError::Io)?;
-        let bytes = wal.read_all().map_err(ToyError::Io)?;
-        let scanned = scan(&bytes, MAGIC, MAX_PAYLOAD_BYTES);
+        let (frames, stop) = self.read_wal(&mut wal)?;
         let (mut lsn, mut frames_applied, mut last_index) = (snapshot_lsn, 0, None);
-        for frame in scanned.frames.iter().filter(|f| f.lsn > snapshot_lsn) {
-            if frame.record_type == RecordType::External {
-                sum += value(frame.payload);
-                (lsn, frames_applied) = (frame.lsn, frames_applied + 1);
-                last_index = Some(frame.request_slot);
+        for (frame_lsn, slot, record_type, value) in frames {
+            if frame_lsn > snapshot_lsn && record_type == RecordType::External {
+                sum += value;
+                (lsn, frames_applied) = (frame_lsn, frames_applied + 1);
+                last_index = Some(slot);
             }
         }
-        let valid_len = match scanned.stop {
-            ScanStopReason::CleanEof => bytes.len() as u64,
+        let file_len = wal.len();
+        let valid_len = match stop {
+            ScanStopReason::CleanEof => file_len,
             ScanStopReason::TornTail { .. } if self.bug == Bug::RefusesTornTails => {
                 return Err(ToyError::TornTail);
+            }
+            ScanStopReason::TornTail {
+                offset,
+                kind: TailKind::ZeroFilled,
+            } if self.bug == Bug::ZerosAreCorruption => {
+                return Err(ToyError::Corruption { offset });
             }
             ScanStopReason::TornTail { offset, .. } => offset,
             ScanStopReason::Corruption { offset, .. } => {
@@ -189,11 +252,11 @@ impl CrashSubject for Toy {
                 offset
             }
         };
-        let truncated_bytes = bytes.len() as u64 - valid_len;
+        let truncated_bytes = file_len - valid_len;
         if truncated_bytes > 0 && wal.len() > valid_len {
             wal.truncate_to(valid_len).map_err(ToyError::Io)?;
         }
-        let stop = match scanned.stop {
+        let stop = match stop {
             ScanStopReason::Corruption { offset, .. } => torn(offset),
             stop => stop,
         };
@@ -210,6 +273,7 @@ impl CrashSubject for Toy {
                 truncated_bytes,
                 stop,
             },
+            _lock: lock,
         })
     }
 
@@ -271,6 +335,7 @@ impl CrashSubject for Toy {
         match error {
             ToyError::Corruption { offset } => Refusal::WalCorruption { offset: *offset },
             ToyError::Snapshot(_) => Refusal::SnapshotFile,
+            ToyError::Locked if self.bug != Bug::LockIsOther => Refusal::Locked,
             _ => Refusal::Other,
         }
     }

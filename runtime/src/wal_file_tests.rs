@@ -319,7 +319,8 @@ fn a_lock_held_by_another_process_refuses_until_that_process_dies() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args([
             "--exact",
             "wal_file::tests::lock_holding_child",
@@ -328,9 +329,10 @@ fn a_lock_held_by_another_process_refuses_until_that_process_dies() {
         ])
         .env("RUNTIME_LOCK_CHILD_DIR", dir.path())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    // Started while no kit driver runs here: their lock files would be copied into the child
+    // for a moment, and read as a second writer.
+    let mut child = crate::testkit::spawn_alone(&mut command).unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let said_locked = lines.any(|line| line.is_ok_and(|line| line == "locked"));
     assert!(said_locked, "the child took the lock");

@@ -110,6 +110,30 @@ pub enum KitFailure {
         /// The engine's error.
         found: String,
     },
+    /// A second open of a directory another handle (or process) holds open succeeded.
+    NotExclusive {
+        /// Who held it: "a handle in this process" or "another process".
+        owner: &'static str,
+    },
+    /// A second open of a held directory was refused, but not as a lock refusal.
+    NotLocked {
+        /// Who held it.
+        owner: &'static str,
+        /// The engine's error.
+        found: String,
+    },
+    /// A refused second open changed the database's files.
+    FilesChanged {
+        /// Who held it.
+        owner: &'static str,
+    },
+    /// Reading the engine's WAL held more bytes at once than one chunk plus one frame.
+    PeakTooLarge {
+        /// The most bytes held (the reader's peak buffer, or the largest single read).
+        peak: u64,
+        /// The bound it broke.
+        bound: u64,
+    },
 }
 
 impl fmt::Display for KitFailure {
@@ -170,12 +194,42 @@ impl fmt::Display for KitFailure {
             Self::NotHalted { fault } => {
                 write!(f, "{fault:?}: the handle is not halted after the failure")
             }
+            Self::NotExclusive { .. }
+            | Self::NotLocked { .. }
+            | Self::FilesChanged { .. }
+            | Self::PeakTooLarge { .. } => self.fmt_open_rules(f),
             Self::RetryFailed { fault, found } => {
                 write!(
                     f,
                     "{fault:?}: retrying the step after a reopen failed: {found}"
                 )
             }
+        }
+    }
+}
+
+impl KitFailure {
+    /// The text of the one-writer and bounded-memory failures (apart, so that `fmt` stays
+    /// short); any other failure shows as its `Debug`.
+    fn fmt_open_rules(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotExclusive { owner } => write!(
+                f,
+                "a second open succeeded while {owner} held the database open"
+            ),
+            Self::NotLocked { owner, found } => write!(
+                f,
+                "with {owner} holding the database, a second open gave {found}, not a lock refusal"
+            ),
+            Self::FilesChanged { owner } => write!(
+                f,
+                "a second open refused while {owner} held the database changed its files"
+            ),
+            Self::PeakTooLarge { peak, bound } => write!(
+                f,
+                "reading the WAL held {peak} bytes at once, above one chunk and one frame ({bound})"
+            ),
+            other => write!(f, "{other:?}"),
         }
     }
 }

@@ -132,6 +132,7 @@ fn expect_failure<S: CrashSubject>(
 /// # Errors
 /// The first check that fails, as a [`KitFailure`].
 pub fn fault_halts<S: CrashSubject>(subject: &S, at: u64) -> Result<Report, KitFailure> {
+    let _quiet = super::lock::no_spawn_now();
     let clean = clean_run(subject, at)?;
     for fault in Fault::ALL {
         let dir = ScratchDir::new().map_err(|e| setup("creating a scratch directory", e))?;

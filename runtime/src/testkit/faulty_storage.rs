@@ -27,6 +27,9 @@ pub struct FaultPlan {
     pub opens: u64,
     /// Whole-file, prefix and positioned (`read_at`) reads so far.
     pub reads: u64,
+    /// The most bytes one read has asked for (a `read_at` buffer) or returned (a whole-file
+    /// or prefix read): how much of a file an owner holds from a single read.
+    pub largest_read: u64,
     /// `set_len` calls so far.
     pub truncates: u64,
     /// Renames so far.
@@ -86,6 +89,12 @@ impl FaultyStorage {
     /// Runs `change` on the shared plan (e.g. to read a counter or arm a fault).
     pub fn with_plan<T>(&self, change: impl FnOnce(&mut FaultPlan) -> T) -> T {
         change(&mut self.plan.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Records a whole-file or prefix read's length in [`FaultPlan::largest_read`].
+    fn note_read(&self, bytes: &[u8]) {
+        let len = bytes.len() as u64;
+        self.with_plan(|plan| plan.largest_read = plan.largest_read.max(len));
     }
 
     /// Fails the `n`th write from now (1 = the next one), writing nothing.
@@ -203,6 +212,9 @@ impl StorageFile for FaultyFile {
         {
             return Err(injected("read"));
         }
+        let asked = buf.len() as u64;
+        self.storage
+            .with_plan(|plan| plan.largest_read = plan.largest_read.max(asked));
         self.inner.read_at(offset, buf)
     }
 }
@@ -228,14 +240,18 @@ impl Storage for FaultyStorage {
         if self.with_plan(|plan| tick(&mut plan.reads, plan.fail_read)) {
             return Err(injected("read"));
         }
-        DiskStorage.read(path)
+        let bytes = DiskStorage.read(path)?;
+        self.note_read(&bytes);
+        Ok(bytes)
     }
 
     fn read_prefix(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
         if self.with_plan(|plan| tick(&mut plan.reads, plan.fail_read)) {
             return Err(injected("read"));
         }
-        DiskStorage.read_prefix(path, limit)
+        let bytes = DiskStorage.read_prefix(path, limit)?;
+        self.note_read(&bytes);
+        Ok(bytes)
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
@@ -324,6 +340,13 @@ mod tests {
             ),
             (3, 3, 3, 1, 2, 2)
         );
+        // The whole-file read returned 4 bytes; a positioned read asks for its buffer.
+        assert_eq!(plan.largest_read, 4);
+        let mut reader = storage.open_append(&to).unwrap();
+        reader.read_at(0, &mut [0; 9]).unwrap();
+        assert_eq!(storage.with_plan(|plan| plan.largest_read), 9);
+        storage.read_prefix(&to, 2).unwrap();
+        assert_eq!(storage.with_plan(|plan| plan.largest_read), 9);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::{CrashSubject, FaultyStorage, KitFailure, Refusal, Report, ScratchDir
 /// # Panics
 /// On a file longer than the address space (an offset that does not fit `usize`).
 pub fn snapshot_flips<S: CrashSubject>(subject: &S, steps: u64) -> Result<Report, KitFailure> {
+    let _quiet = super::lock::no_spawn_now();
     let dir = ScratchDir::new().map_err(|e| setup("creating a scratch directory", e))?;
     let open = || subject.open(dir.path(), FaultyStorage::skipping_syncs());
     let mut handle = open().map_err(|e| setup("opening an empty database", e))?;

@@ -28,6 +28,9 @@ pub enum Refusal {
     },
     /// A typed refusal of the snapshot file (its footer, its size or its decoding).
     SnapshotFile,
+    /// A typed refusal because another handle (in this process or another) holds the
+    /// directory's lock: nothing was read or written.
+    Locked,
     /// Anything else (I/O, configuration, ordering): never what the kit expects.
     Other,
 }
@@ -65,6 +68,11 @@ pub trait CrashSubject {
     const SNAPSHOT_FILE_NAME: &'static str;
     /// The engine's WAL magic, with which the kit finds the frame boundaries.
     const WAL_MAGIC: Magic;
+
+    /// The payload bound the subject's config opens with (`max_wal_payload_bytes`): with it
+    /// the kit reads the engine's WAL and bounds the reader's buffer
+    /// ([`huge_wal`](super::huge_wal)).
+    fn max_wal_payload_bytes(&self) -> u32;
 
     /// Opens (recovers) the database in `dir`, doing all its I/O through `storage`.
     ///

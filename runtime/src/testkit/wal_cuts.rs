@@ -15,12 +15,12 @@ use crate::wal::{ScanStopReason, TailKind, scan};
 const STEPS_PER_FRAME: u64 = 100;
 
 /// A WAL built by the subject's workload, with its reference states.
-struct Built<D> {
-    bytes: Vec<u8>,
+pub(super) struct Built<D> {
+    pub(super) bytes: Vec<u8>,
     /// `ends[k]`: where the first `k` frames end (`ends[0] = 0`).
-    ends: Vec<u64>,
+    pub(super) ends: Vec<u64>,
     /// `states[k]`: the state after the first `k` frames.
-    states: Vec<D>,
+    pub(super) states: Vec<D>,
     /// Steps run to build it (the next step's index).
     steps: u64,
 }
@@ -40,7 +40,10 @@ fn frame_ends(bytes: &[u8], subject_magic: crate::wal::Magic) -> (Vec<u64>, Scan
 
 /// Runs the subject's steps until the WAL holds at least `min_frames` frames, recording the
 /// live state after each step that wrote; then pairs each frame end with its reference state.
-fn build<S: CrashSubject>(subject: &S, min_frames: usize) -> Result<Built<S::Dump>, KitFailure> {
+pub(super) fn build<S: CrashSubject>(
+    subject: &S,
+    min_frames: usize,
+) -> Result<Built<S::Dump>, KitFailure> {
     let dir = ScratchDir::new().map_err(|e| setup("creating a scratch directory", e))?;
     let mut handle = subject
         .open(dir.path(), FaultyStorage::skipping_syncs())
@@ -123,7 +126,7 @@ fn reference_states<S: CrashSubject>(
 }
 
 /// Replaces a file by unlinking it first (an in-place rewrite makes ext4 flush on close).
-fn rewrite(path: &Path, bytes: &[u8]) -> Result<(), KitFailure> {
+pub(super) fn rewrite(path: &Path, bytes: &[u8]) -> Result<(), KitFailure> {
     let _ = fs::remove_file(path);
     fs::write(path, bytes).map_err(|e| setup("writing the damaged file", e))
 }
@@ -143,6 +146,7 @@ fn rewrite(path: &Path, bytes: &[u8]) -> Result<(), KitFailure> {
 /// # Panics
 /// On a file longer than the address space (an offset that does not fit `usize`).
 pub fn wal_cuts<S: CrashSubject>(subject: &S, min_frames: usize) -> Result<Report, KitFailure> {
+    let _quiet = super::lock::no_spawn_now();
     let built = build(subject, min_frames)?;
     let dir = ScratchDir::new().map_err(|e| setup("creating a scratch directory", e))?;
     let wal = dir.path().join(S::WAL_FILE_NAME);
@@ -249,6 +253,7 @@ fn appends_continue<S: CrashSubject>(
 /// On a file longer than the address space (an offset that does not fit `usize`).
 /// `frames` must not exceed the frames the workload wrote (it writes at least as many).
 pub fn wal_flips<S: CrashSubject>(subject: &S, frames: usize) -> Result<Report, KitFailure> {
+    let _quiet = super::lock::no_spawn_now();
     let built = build(subject, frames)?;
     let end = usize::try_from(built.ends[frames]).expect("a frame end must index the WAL");
     let bytes = &built.bytes[..end];
