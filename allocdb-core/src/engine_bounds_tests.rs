@@ -1,10 +1,13 @@
 //! The handle's bounds: `max_batch_commands` (a longer batch is refused before anything is
-//! written or ticked; the group-commit buffer is sized once, at open).
+//! written or ticked; the group-commit buffer is sized once, at open) and
+//! `max_wal_payload_bytes` (a request whose encoding is longer is refused, one exactly as long
+//! is written).
 
 use super::*;
 use crate::command::Command;
 use crate::ids::{ClientId, HolderId, OperationId};
 use crate::result::ResultCode;
+use runtime::wal::scan;
 use std::fs;
 
 /// Batches of at most four requests.
@@ -67,4 +70,62 @@ fn batch_errors_display_their_numbers() {
         text.contains('5') && text.contains("max_batch_commands 4"),
         "{text}"
     );
+}
+
+/// A bundle of `members` resources (its encoding grows 16 bytes a member).
+fn bundle(op: u128, members: u128) -> ClientRequest {
+    let command = Command::ReserveBundle {
+        resource_ids: (1..=members).map(ResourceId).collect(),
+        holder_id: HolderId(1),
+        ttl_slots: 1,
+    };
+    request(op, command)
+}
+
+/// [`config`] with a payload bound of `payload_bytes`.
+fn bound(payload_bytes: usize) -> Config {
+    Config {
+        max_wal_payload_bytes: u32::try_from(payload_bytes).unwrap(),
+        ..config()
+    }
+}
+
+#[test]
+fn a_payload_of_exactly_max_wal_payload_bytes_is_written() {
+    let len = client_payload_len(&bundle(1, 6).command);
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = AllocEngine::open(dir.path(), bound(len)).unwrap();
+    // Six members are above max_bundle_size: a refusal stored through the WAL, like any other.
+    let outcome = engine.submit(&bundle(1, 6), Slot(0)).unwrap();
+    assert_eq!(outcome.result_code, ResultCode::BundleTooLarge);
+    let outcomes = engine.submit_batch(&[create(2), bundle(3, 6)], Slot(0));
+    assert_eq!(outcomes.unwrap()[1].result_code, ResultCode::BundleTooLarge);
+    let wal = fs::read(engine.wal_path()).unwrap();
+    let payloads: Vec<usize> = scan(&wal, WAL_MAGIC, u32::MAX)
+        .frames
+        .iter()
+        .map(|frame| frame.payload.len())
+        .collect();
+    assert_eq!(payloads, [len, client_payload_len(&create(2).command), len]);
+}
+
+#[test]
+fn a_payload_one_byte_over_max_wal_payload_bytes_is_refused_and_writes_nothing() {
+    let len = client_payload_len(&bundle(1, 6).command);
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = AllocEngine::open(dir.path(), bound(len - 1)).unwrap();
+    let refused = |index| SubmitError::CommandTooLarge {
+        index,
+        payload_bytes: len,
+        max: u32::try_from(len - 1).unwrap(),
+    };
+    assert_eq!(engine.submit(&bundle(1, 6), Slot(0)), Err(refused(0)));
+    let batch = [create(2), bundle(3, 6)];
+    assert_eq!(engine.submit_batch(&batch, Slot(0)), Err(refused(1)));
+    assert!(fs::read(engine.wal_path()).unwrap().is_empty());
+    assert!(!engine.is_halted());
+    assert_eq!(engine.dump().resources.len(), 0);
+    // One member fewer fits: the bound is exactly the payload's length.
+    let outcome = engine.submit(&bundle(4, 5), Slot(0)).unwrap();
+    assert_eq!(outcome.result_code, ResultCode::BundleTooLarge);
 }

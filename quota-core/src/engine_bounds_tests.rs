@@ -1,10 +1,13 @@
 //! The handle's bounds: `max_batch_commands` (a longer batch is refused before anything is
-//! written; the group-commit buffer is sized once, at open).
+//! written; the group-commit buffer is sized once, at open) and `max_wal_payload_bytes` (the
+//! largest request, exactly as long as the smallest valid bound, is written).
 
 use super::*;
 use crate::command::Command;
+use crate::command_codec::{MAX_CLIENT_PAYLOAD_LEN, client_payload_len};
 use crate::ids::{ClientId, OperationId};
 use crate::result::ResultCode;
+use runtime::wal::scan;
 use std::fs;
 
 /// Batches of at most four requests.
@@ -63,4 +66,39 @@ fn batch_errors_display_their_numbers() {
         text.contains('5') && text.contains("max_batch_commands 4"),
         "{text}"
     );
+}
+
+/// quota-core's handle has no size check: `Config::validate` requires `max_wal_payload_bytes`
+/// to hold the largest command (a `CreateBucket`, 74 bytes), and every command has a fixed
+/// length. At that smallest bound, the largest request is written whole; no request can be
+/// one byte longer.
+#[test]
+fn a_payload_of_exactly_max_wal_payload_bytes_is_written() {
+    let max = u32::try_from(MAX_CLIENT_PAYLOAD_LEN).unwrap();
+    let config = Config {
+        max_wal_payload_bytes: max,
+        ..config()
+    };
+    let below = Config {
+        max_wal_payload_bytes: max - 1,
+        ..config
+    };
+    assert!(below.validate().is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = QuotaEngine::open(dir.path(), config).unwrap();
+    assert_eq!(
+        client_payload_len(&create(1).command),
+        MAX_CLIENT_PAYLOAD_LEN
+    );
+    engine.submit(&create(1), Slot(0)).unwrap();
+    engine
+        .submit_batch(&[create(2), create(3)], Slot(0))
+        .unwrap();
+    let wal = fs::read(engine.wal_path()).unwrap();
+    let scanned = scan(&wal, WAL_MAGIC, max);
+    let payloads: Vec<usize> = scanned.frames.iter().map(|f| f.payload.len()).collect();
+    assert_eq!(payloads, [MAX_CLIENT_PAYLOAD_LEN; 3]);
+    drop(engine);
+    let reopened = QuotaEngine::open(dir.path(), config).unwrap();
+    assert_eq!(reopened.recovery_report().frames_replayed, 3);
 }

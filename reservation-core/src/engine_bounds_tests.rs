@@ -1,10 +1,13 @@
 //! The handle's bounds: `max_batch_commands` (a longer batch is refused before anything is
-//! written or ticked; the group-commit buffer is sized once, at open).
+//! written or ticked; the group-commit buffer is sized once, at open) and
+//! `max_wal_payload_bytes` (a request exactly as long is written).
 
 use super::*;
 use crate::command::Command;
+use crate::command_codec::MAX_CLIENT_PAYLOAD_LEN;
 use crate::ids::{ClientId, OperationId};
 use crate::result::ResultCode;
+use runtime::wal::scan;
 use std::fs;
 
 /// Batches of at most four requests.
@@ -73,4 +76,52 @@ fn batch_errors_display_their_numbers() {
         text.contains('5') && text.contains("max_batch_commands 4"),
         "{text}"
     );
+}
+
+/// `max_wal_payload_bytes` at its smallest valid value, the largest command's 82 bytes (a
+/// `PlaceHold`): the request exactly as long as the bound is written. No valid config lets a
+/// request be one byte longer (`Config::validate` requires the bound to hold the largest
+/// command), so `check_size` can never refuse one: its refusal is kept for parity with
+/// allocdb-core, whose bundles grow with their members.
+#[test]
+fn a_payload_of_exactly_max_wal_payload_bytes_is_written() {
+    let max = u32::try_from(MAX_CLIENT_PAYLOAD_LEN).unwrap();
+    let config = Config {
+        max_wal_payload_bytes: max,
+        ..config()
+    };
+    config.validate().unwrap();
+    let below = Config {
+        max_wal_payload_bytes: max - 1,
+        ..config
+    };
+    assert!(below.validate().is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = ReservationEngine::open(dir.path(), config).unwrap();
+    engine.submit(&pool(1), Slot(0)).unwrap();
+    let place = |hold| {
+        let command = Command::PlaceHold {
+            hold_id: HoldId(hold),
+            pool_id: PoolId(1),
+            quantity: 1,
+            ttl_slots: 2,
+        };
+        request(hold + 10, command)
+    };
+    assert_eq!(
+        client_payload_len(&place(1).command),
+        MAX_CLIENT_PAYLOAD_LEN
+    );
+    let placed = engine.submit(&place(1), Slot(0)).unwrap();
+    assert_eq!(placed.result_code, ResultCode::Ok);
+    let batch = engine.submit_batch(&[place(2), place(3)], Slot(0)).unwrap();
+    assert!(batch.iter().all(|o| o.result_code == ResultCode::Ok));
+    let wal = fs::read(engine.wal_path()).unwrap();
+    let payloads: Vec<usize> = scan(&wal, WAL_MAGIC, max)
+        .frames
+        .iter()
+        .map(|frame| frame.payload.len())
+        .collect();
+    let pool_len = client_payload_len(&pool(1).command);
+    assert_eq!(payloads, [pool_len, MAX_CLIENT_PAYLOAD_LEN, 82, 82]);
 }
