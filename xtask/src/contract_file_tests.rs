@@ -20,7 +20,12 @@ fn the_repository_contract_parses() {
     let contract = ContractFile::load(&path).unwrap();
     assert_eq!(
         contract.engines,
-        ["allocdb-core", "quota-core", "reservation-core"]
+        [
+            "allocdb-core",
+            "quota-core",
+            "queue-core",
+            "reservation-core"
+        ]
     );
     assert!(contract.modules.runtime.contains(&"wal".to_owned()));
     assert!(
