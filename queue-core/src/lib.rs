@@ -3,7 +3,7 @@
 //!
 //! A command goes into a write-ahead log, then into a pure state machine; recovery loads the
 //! snapshot and replays the WAL through the same `apply`. Same snapshot + same WAL = same
-//! state + same results. Semantics, byte formats and
+//! state + same results. The durable handle is [`QueueEngine`]; semantics, byte formats and
 //! every choice the issue left open are documented in `docs/queue-core.md`.
 //!
 //! Written on the `runtime` crate from its first line (`docs/authoring-an-engine.md`): the
@@ -17,7 +17,12 @@ pub mod command;
 pub mod command_codec;
 mod command_codec_reader;
 pub mod config;
+#[cfg(test)]
+mod crash_tests;
+pub mod engine;
+mod engine_error;
 pub mod ids;
+pub mod recovery;
 pub mod result;
 pub mod snapshot;
 mod snapshot_decode;
@@ -30,7 +35,12 @@ mod state_machine_records;
 
 pub use command::{ClientRequest, Command, CommandContext, InternalCommand};
 pub use config::{Config, ConfigError};
+pub use engine::QueueEngine;
+pub use engine_error::SubmitError;
 pub use ids::{ClientId, JobId, Lsn, OperationId, QueueId, Slot, WorkerId};
+pub use recovery::{
+    RecoveryError, RecoveryReport, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, recover, recover_with_ops,
+};
 pub use result::{CommandOutcome, ResultCode};
 pub use runtime::snapshot_file::SnapshotFileError;
 pub use runtime::storage::{DiskStorage, Storage};

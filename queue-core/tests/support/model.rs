@@ -1,0 +1,429 @@
+//! The reference model for `model.rs`: the spec of `docs/queue-core.md` written as plainly as
+//! possible (vectors and linear scans; it imports the engine's types, never its logic).
+
+use queue_core::command::{ClientRequest, Command};
+use queue_core::config::Config;
+use queue_core::ids::{JobId, Lsn, OperationId, QueueId, Slot};
+use queue_core::result::{CommandOutcome, ResultCode};
+use queue_core::state_machine::{JobRecord, JobState, QueueRecord, StateDump};
+
+struct ModelOp {
+    operation_id: OperationId,
+    request: ClientRequest,
+    outcome: CommandOutcome,
+    applied_lsn: u64,
+    retire_after_slot: u64,
+}
+
+/// The comparable part of a state: the dump without fingerprints.
+pub(crate) type Projection = (
+    Lsn,
+    Slot,
+    JobId,
+    Vec<QueueRecord>,
+    Vec<JobRecord>,
+    Vec<(OperationId, CommandOutcome, Lsn, Slot)>,
+);
+
+pub(crate) fn project(dump: &StateDump) -> Projection {
+    let ops = dump.operations.iter().map(|o| {
+        (
+            o.operation_id,
+            o.outcome,
+            o.applied_lsn,
+            o.retire_after_slot,
+        )
+    });
+    (
+        dump.last_applied_lsn,
+        dump.last_request_slot,
+        dump.retired_job_watermark,
+        dump.queues.clone(),
+        dump.jobs.clone(),
+        ops.collect(),
+    )
+}
+
+fn code(code: ResultCode) -> CommandOutcome {
+    CommandOutcome::code(code)
+}
+
+pub(crate) struct Model {
+    config: Config,
+    lsn: u64,
+    slot: u64,
+    watermark: u128,
+    queues: Vec<QueueRecord>,
+    pub(crate) jobs: Vec<JobRecord>,
+    ops: Vec<ModelOp>,
+}
+
+impl Model {
+    pub(crate) fn new(config: Config) -> Self {
+        let (queues, jobs, ops) = (Vec::new(), Vec::new(), Vec::new());
+        Self {
+            config,
+            lsn: 0,
+            slot: 0,
+            watermark: 0,
+            queues,
+            jobs,
+            ops,
+        }
+    }
+
+    pub(crate) fn projection(&self) -> Projection {
+        let mut queues = self.queues.clone();
+        queues.sort_by_key(|q| q.queue_id);
+        let mut jobs = self.jobs.clone();
+        jobs.sort_by_key(|j| j.job_id);
+        let mut ops: Vec<_> = self
+            .ops
+            .iter()
+            .map(|o| {
+                (
+                    o.operation_id,
+                    o.outcome,
+                    Lsn(o.applied_lsn),
+                    Slot(o.retire_after_slot),
+                )
+            })
+            .collect();
+        ops.sort_by_key(|o| o.0);
+        (
+            Lsn(self.lsn),
+            Slot(self.slot),
+            JobId(self.watermark),
+            queues,
+            jobs,
+            ops,
+        )
+    }
+
+    /// Starts a frame: position, then retire what is due.
+    fn frame(&mut self, slot: u64) {
+        self.lsn += 1;
+        self.slot = slot;
+        self.ops.retain(|o| o.retire_after_slot >= slot);
+        let (gone, kept): (Vec<JobRecord>, Vec<JobRecord>) = self
+            .jobs
+            .drain(..)
+            .partition(|j| j.retire_after_slot.is_some_and(|r| r.get() < slot));
+        self.jobs = kept;
+        for job in gone {
+            self.watermark = self.watermark.max(job.job_id.get());
+            if job.state == JobState::Dead {
+                self.queue(job.queue_id).dead_jobs -= 1;
+            }
+        }
+    }
+
+    fn queue(&mut self, id: QueueId) -> &mut QueueRecord {
+        self.queues.iter_mut().find(|q| q.queue_id == id).unwrap()
+    }
+
+    fn job(&mut self, id: JobId) -> &mut JobRecord {
+        self.jobs.iter_mut().find(|j| j.job_id == id).unwrap()
+    }
+
+    /// Every due claim's timeout, each its own frame at `slot`.
+    pub(crate) fn tick(&mut self, slot: u64) -> Vec<CommandOutcome> {
+        let mut due: Vec<(Slot, JobId)> = self
+            .jobs
+            .iter()
+            .filter(|j| j.state == JobState::Claimed && j.deadline_slot.get() <= slot)
+            .map(|j| (j.deadline_slot, j.job_id))
+            .collect();
+        due.sort();
+        due.into_iter()
+            .map(|(deadline, job)| self.apply_timeout(job, deadline.get(), slot))
+            .collect()
+    }
+
+    pub(crate) fn internal(&mut self, job: JobId, deadline: u64, slot: u64) -> CommandOutcome {
+        self.tick(slot);
+        self.apply_timeout(job, deadline, slot)
+    }
+
+    fn apply_timeout(&mut self, job_id: JobId, deadline: u64, slot: u64) -> CommandOutcome {
+        self.frame(slot);
+        let Some(job) = self.jobs.iter().find(|j| j.job_id == job_id).copied() else {
+            return code(ResultCode::Noop);
+        };
+        if job.state != JobState::Claimed || job.deadline_slot.get() != deadline || deadline > slot
+        {
+            return code(ResultCode::Noop);
+        }
+        self.fail_claim(job, deadline);
+        CommandOutcome::job(job_id)
+    }
+
+    /// A claim that ended without an ack: ready again at `available`, or dead.
+    fn fail_claim(&mut self, job: JobRecord, available: u64) {
+        let (lsn, slot, window) = (self.lsn, self.slot, self.config.job_history_window_slots);
+        let max_attempts = self.queue(job.queue_id).max_attempts;
+        self.queue(job.queue_id).claimed_jobs -= 1;
+        let dead = job.attempts >= max_attempts;
+        if dead {
+            self.queue(job.queue_id).dead_jobs += 1;
+        } else {
+            self.queue(job.queue_id).ready_jobs += 1;
+        }
+        let record = self.job(job.job_id);
+        if dead {
+            record.state = JobState::Dead;
+            record.retire_after_slot = Some(Slot(slot.saturating_add(window)));
+        } else {
+            record.state = JobState::Ready;
+            record.available_slot = Slot(available);
+            record.ready_lsn = Lsn(lsn);
+        }
+    }
+
+    /// The handle's `submit` without its tick (the caller ticks): dedupe, then apply.
+    pub(crate) fn submit_untimed(&mut self, request: &ClientRequest, slot: u64) -> CommandOutcome {
+        let live =
+            |o: &&ModelOp| o.operation_id == request.operation_id && o.retire_after_slot >= slot;
+        if let Some(op) = self.ops.iter().find(live) {
+            let same =
+                op.request.client_id == request.client_id && op.request.command == request.command;
+            return if same {
+                op.outcome
+            } else {
+                code(ResultCode::OperationConflict)
+            };
+        }
+        self.frame(slot);
+        self.ops.retain(|o| o.operation_id != request.operation_id);
+        if self.ops.len() >= self.config.max_operations as usize {
+            return code(ResultCode::OperationTableFull);
+        }
+        let Some(retire) = slot.checked_add(self.config.max_client_retry_window_slots) else {
+            return code(ResultCode::SlotOverflow);
+        };
+        let outcome = self.execute(request.command).unwrap_or_else(code);
+        let (operation_id, applied_lsn) = (request.operation_id, self.lsn);
+        self.ops.push(ModelOp {
+            operation_id,
+            request: *request,
+            outcome,
+            applied_lsn,
+            retire_after_slot: retire,
+        });
+        outcome
+    }
+
+    pub(crate) fn submit(&mut self, request: &ClientRequest, slot: u64) -> CommandOutcome {
+        self.tick(slot);
+        self.submit_untimed(request, slot)
+    }
+
+    fn lookup(&self, job_id: JobId) -> Result<JobRecord, ResultCode> {
+        match self.jobs.iter().find(|j| j.job_id == job_id) {
+            Some(job) => Ok(*job),
+            None if job_id.get() <= self.watermark => Err(ResultCode::JobRetired),
+            None => Err(ResultCode::JobNotFound),
+        }
+    }
+
+    fn fenced(
+        &self,
+        job_id: JobId,
+        worker: queue_core::ids::WorkerId,
+        epoch: u64,
+    ) -> Result<JobRecord, ResultCode> {
+        let job = self.lookup(job_id)?;
+        if job.state != JobState::Claimed {
+            return Err(ResultCode::InvalidState);
+        }
+        if job.worker_id != worker {
+            return Err(ResultCode::WorkerMismatch);
+        }
+        if job.claim_epoch != epoch {
+            return Err(ResultCode::StaleEpoch);
+        }
+        Ok(job)
+    }
+
+    fn later(
+        &self,
+        slots: u64,
+        max: u64,
+        zero_ok: bool,
+        range: ResultCode,
+    ) -> Result<u64, ResultCode> {
+        if slots > max || (slots == 0 && !zero_ok) {
+            return Err(range);
+        }
+        self.slot.checked_add(slots).ok_or(ResultCode::SlotOverflow)
+    }
+
+    fn bucket_full(&self, deadline: u64) -> bool {
+        let live = self
+            .jobs
+            .iter()
+            .filter(|j| j.state == JobState::Claimed && j.deadline_slot.get() == deadline);
+        live.count() >= self.config.max_expiration_bucket_len as usize
+    }
+
+    fn finish(&mut self, job_id: JobId, state: JobState) {
+        let retire = self
+            .slot
+            .saturating_add(self.config.job_history_window_slots);
+        let job = self.job(job_id);
+        job.state = state;
+        job.retire_after_slot = Some(Slot(retire));
+    }
+
+    #[allow(clippy::too_many_lines)] // one arm per command, read top to bottom like the doc
+    fn execute(&mut self, command: Command) -> Result<CommandOutcome, ResultCode> {
+        let (delay_max, vis_max) = (
+            self.config.max_delay_slots,
+            self.config.max_visibility_slots,
+        );
+        match command {
+            Command::CreateQueue {
+                queue_id,
+                max_attempts,
+            } => {
+                if max_attempts == 0 {
+                    return Err(ResultCode::InvalidRequest);
+                }
+                if self.queues.iter().any(|q| q.queue_id == queue_id) {
+                    return Err(ResultCode::AlreadyExists);
+                }
+                if self.queues.len() >= self.config.max_queues as usize {
+                    return Err(ResultCode::QueueTableFull);
+                }
+                let queue = QueueRecord {
+                    queue_id,
+                    max_attempts,
+                    ready_jobs: 0,
+                    claimed_jobs: 0,
+                    dead_jobs: 0,
+                };
+                self.queues.push(queue);
+                Ok(code(ResultCode::Ok))
+            }
+            Command::Enqueue {
+                queue_id,
+                delay_slots,
+            } => {
+                let available =
+                    self.later(delay_slots, delay_max, true, ResultCode::DelayOutOfRange)?;
+                if !self.queues.iter().any(|q| q.queue_id == queue_id) {
+                    return Err(ResultCode::QueueNotFound);
+                }
+                if self.jobs.len() >= self.config.max_jobs as usize {
+                    return Err(ResultCode::JobTableFull);
+                }
+                let job_id = JobId(u128::from(self.lsn));
+                self.jobs.push(JobRecord {
+                    job_id,
+                    queue_id,
+                    state: JobState::Ready,
+                    available_slot: Slot(available),
+                    ready_lsn: Lsn(self.lsn),
+                    attempts: 0,
+                    claim_epoch: 0,
+                    worker_id: queue_core::ids::WorkerId(0),
+                    deadline_slot: Slot(0),
+                    retire_after_slot: None,
+                });
+                self.queue(queue_id).ready_jobs += 1;
+                Ok(CommandOutcome::job(job_id))
+            }
+            Command::Claim {
+                queue_id,
+                worker_id,
+                visibility_slots,
+            } => {
+                let deadline = self.later(
+                    visibility_slots,
+                    vis_max,
+                    false,
+                    ResultCode::VisibilityOutOfRange,
+                )?;
+                if !self.queues.iter().any(|q| q.queue_id == queue_id) {
+                    return Err(ResultCode::QueueNotFound);
+                }
+                let slot = self.slot;
+                let next = self
+                    .jobs
+                    .iter()
+                    .filter(|j| j.queue_id == queue_id && j.state == JobState::Ready)
+                    .filter(|j| j.available_slot.get() <= slot)
+                    .min_by_key(|j| (j.available_slot, j.ready_lsn))
+                    .map(|j| j.job_id)
+                    .ok_or(ResultCode::QueueEmpty)?;
+                if self.bucket_full(deadline) {
+                    return Err(ResultCode::ExpirationIndexFull);
+                }
+                let job = self.job(next);
+                job.state = JobState::Claimed;
+                job.attempts += 1;
+                job.claim_epoch += 1;
+                job.worker_id = worker_id;
+                job.deadline_slot = Slot(deadline);
+                let epoch = job.claim_epoch;
+                self.queue(queue_id).ready_jobs -= 1;
+                self.queue(queue_id).claimed_jobs += 1;
+                Ok(CommandOutcome::claim(next, epoch, Slot(deadline)))
+            }
+            Command::Ack {
+                job_id,
+                worker_id,
+                claim_epoch,
+            } => {
+                let job = self.fenced(job_id, worker_id, claim_epoch)?;
+                self.queue(job.queue_id).claimed_jobs -= 1;
+                self.finish(job_id, JobState::Done);
+                Ok(CommandOutcome::job(job_id))
+            }
+            Command::Nack {
+                job_id,
+                worker_id,
+                claim_epoch,
+                delay_slots,
+            } => {
+                let available =
+                    self.later(delay_slots, delay_max, true, ResultCode::DelayOutOfRange)?;
+                let job = self.fenced(job_id, worker_id, claim_epoch)?;
+                self.fail_claim(job, available);
+                Ok(CommandOutcome::job(job_id))
+            }
+            Command::Extend {
+                job_id,
+                worker_id,
+                claim_epoch,
+                visibility_slots,
+            } => {
+                let deadline = self.later(
+                    visibility_slots,
+                    vis_max,
+                    false,
+                    ResultCode::VisibilityOutOfRange,
+                )?;
+                let job = self.fenced(job_id, worker_id, claim_epoch)?;
+                if deadline != job.deadline_slot.get() && self.bucket_full(deadline) {
+                    return Err(ResultCode::ExpirationIndexFull);
+                }
+                self.job(job_id).deadline_slot = Slot(deadline);
+                Ok(CommandOutcome::claim(
+                    job_id,
+                    job.claim_epoch,
+                    Slot(deadline),
+                ))
+            }
+            Command::Cancel { job_id } => {
+                let job = self.lookup(job_id)?;
+                if job.state != JobState::Ready {
+                    return Err(ResultCode::InvalidState);
+                }
+                self.queue(job.queue_id).ready_jobs -= 1;
+                self.finish(job_id, JobState::Cancelled);
+                Ok(CommandOutcome::job(job_id))
+            }
+        }
+    }
+}
