@@ -35,9 +35,10 @@ pub struct EngineFiles {
 }
 
 /// Every engine's description, in [`crate::ENGINES`] order.
-pub const ALL: [&EngineFiles; 3] = [
+pub const ALL: [&EngineFiles; 4] = [
     &crate::drivers::allocdb::FILES,
     &crate::drivers::quota::FILES,
+    &crate::drivers::queue::FILES,
     &crate::drivers::reservation::FILES,
 ];
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod allocdb;
 mod common;
+pub(crate) mod queue;
 pub(crate) mod quota;
 pub(crate) mod reservation;
 
@@ -13,6 +14,7 @@ use crate::scenario::{Scenario, ScenarioError};
 pub const ENGINES: &[&str] = &[
     allocdb::AllocDriver::ENGINE_NAME,
     quota::QuotaDriver::ENGINE_NAME,
+    queue::QueueDriver::ENGINE_NAME,
     reservation::ReservationDriver::ENGINE_NAME,
 ];
 
@@ -24,6 +26,7 @@ pub fn run(engine: &str, scenario: &Scenario) -> Result<RunOutput, ScenarioError
     match engine {
         allocdb::AllocDriver::ENGINE_NAME => runner::run::<allocdb::AllocDriver>(scenario),
         quota::QuotaDriver::ENGINE_NAME => runner::run::<quota::QuotaDriver>(scenario),
+        queue::QueueDriver::ENGINE_NAME => runner::run::<queue::QueueDriver>(scenario),
         reservation::ReservationDriver::ENGINE_NAME => {
             runner::run::<reservation::ReservationDriver>(scenario)
         }
@@ -42,6 +45,7 @@ pub fn result_codes(engine: &str) -> Vec<&'static str> {
     match engine {
         allocdb::AllocDriver::ENGINE_NAME => allocdb::AllocDriver::result_codes(),
         quota::QuotaDriver::ENGINE_NAME => quota::QuotaDriver::result_codes(),
+        queue::QueueDriver::ENGINE_NAME => queue::QueueDriver::result_codes(),
         reservation::ReservationDriver::ENGINE_NAME => {
             reservation::ReservationDriver::result_codes()
         }
