@@ -17,6 +17,7 @@ mod corpus;
 mod engines;
 mod machine;
 mod measure;
+mod queue;
 mod quota;
 mod recovery;
 mod render;
@@ -131,6 +132,7 @@ fn check_engine_names(names: &[String]) -> Result<(), String> {
         allocdb::AllocDb::NAME,
         quota::Quota::NAME,
         reservation::Reservation::NAME,
+        queue::Queue::NAME,
     ];
     match names.iter().find(|name| !known.contains(&name.as_str())) {
         Some(name) => Err(format!(
@@ -204,6 +206,7 @@ fn run_sections(
         run_engine::<allocdb::AllocDb>(args, context, report)?;
         run_engine::<quota::Quota>(args, context, report)?;
         run_engine::<reservation::Reservation>(args, context, report)?;
+        run_engine::<queue::Queue>(args, context, report)?;
     }
     let tooling = sections.contains(&Section::Tooling);
     let corpus = sections.contains(&Section::Corpus);
