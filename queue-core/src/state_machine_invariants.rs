@@ -303,3 +303,7 @@ impl StateMachine {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "state_machine_invariants_tests.rs"]
+mod tests;
