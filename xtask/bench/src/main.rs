@@ -133,6 +133,7 @@ fn check_engine_names(names: &[String]) -> Result<(), String> {
         quota::Quota::NAME,
         reservation::Reservation::NAME,
         queue::Queue::NAME,
+        queue::QueueClaims::NAME,
     ];
     match names.iter().find(|name| !known.contains(&name.as_str())) {
         Some(name) => Err(format!(
@@ -207,6 +208,7 @@ fn run_sections(
         run_engine::<quota::Quota>(args, context, report)?;
         run_engine::<reservation::Reservation>(args, context, report)?;
         run_engine::<queue::Queue>(args, context, report)?;
+        run_engine::<queue::QueueClaims>(args, context, report)?;
     }
     let tooling = sections.contains(&Section::Tooling);
     let corpus = sections.contains(&Section::Corpus);

@@ -106,3 +106,85 @@ impl Generator for QueueGen {
         &self.request
     }
 }
+
+/// Queues of the Claim-heavy workload, and jobs enqueued in each.
+pub const CLAIM_QUEUES: u64 = 100;
+const JOBS_PER_QUEUE: u64 = 40;
+const PREFILL: u64 = CLAIM_QUEUES + CLAIM_QUEUES * JOBS_PER_QUEUE;
+
+/// The Claim-heavy workload: 100 `CreateQueue` (attempts unbounded in practice), 4,000
+/// `Enqueue` (40 jobs per queue, round-robin), then pairs `Claim` / `Nack` round-robin over
+/// the queues. Every claim pops the oldest of 40 ready jobs from its queue's heap and every nack
+/// pushes it back at the end (a new `(available_slot, ready_lsn)`), so each pair is a heap pop,
+/// a heap insert and a deadline-wheel insert and removal. Half the commands are claims.
+pub struct QueueClaims;
+
+impl Subject for QueueClaims {
+    const NAME: &'static str = "queue-core-claims";
+    type Config = Config;
+    type Request = ClientRequest;
+    type Gen = ClaimGen;
+
+    fn config(scale: u32) -> Config {
+        Queue::config(scale)
+    }
+
+    common_methods!(queue_core, QueueEngine);
+}
+
+pub struct ClaimGen {
+    request: ClientRequest,
+}
+
+impl Generator for ClaimGen {
+    type Request = ClientRequest;
+
+    fn new() -> Self {
+        Self {
+            request: QueueGen::new().request,
+        }
+    }
+
+    fn get(&mut self, index: u64) -> &ClientRequest {
+        let lsn = index + 1;
+        self.request.operation_id = OperationId(u128::from(lsn));
+        self.request.command = if index < CLAIM_QUEUES {
+            Command::CreateQueue {
+                queue_id: QueueId(u128::from(lsn)),
+                max_attempts: u32::MAX,
+            }
+        } else if index < PREFILL {
+            let queue_id = QueueId(u128::from((index - CLAIM_QUEUES) % CLAIM_QUEUES + 1));
+            Command::Enqueue {
+                queue_id,
+                delay_slots: 0,
+            }
+        } else {
+            // Pair `p` works on queue `q` in round `r`; the queue is FIFO (a nack readies the
+            // job behind the others), so round `r` takes the job at position `r mod 40`.
+            let pair = (index - PREFILL) / 2;
+            let (queue, round) = (pair % CLAIM_QUEUES, pair / CLAIM_QUEUES);
+            let queue_id = QueueId(u128::from(queue + 1));
+            if (index - PREFILL).is_multiple_of(2) {
+                Command::Claim {
+                    queue_id,
+                    worker_id: WORKER,
+                    visibility_slots: VISIBILITY_SLOTS,
+                }
+            } else {
+                let position = round % JOBS_PER_QUEUE;
+                let job_id = JobId(u128::from(
+                    CLAIM_QUEUES + 1 + position * CLAIM_QUEUES + queue,
+                ));
+                let claim_epoch = round / JOBS_PER_QUEUE + 1;
+                Command::Nack {
+                    job_id,
+                    worker_id: WORKER,
+                    claim_epoch,
+                    delay_slots: 0,
+                }
+            }
+        };
+        &self.request
+    }
+}
