@@ -12,7 +12,7 @@ use crate::command_codec::{decode_internal, decode_request};
 use crate::recovery::{CLIENT_COMMAND, SNAPSHOT_FILE_NAME, WAL_FILE_NAME, WAL_MAGIC};
 use crate::state_machine::JobState;
 use crate::{
-    ClientId, ClientRequest, Command, CommandContext, Config, JobId, Lsn, OperationId, QueueEngine,
+    ClientId, ClientRequest, Command, CommandContext, Config, Lsn, OperationId, QueueEngine,
     QueueId, RecoveryError, Slot, StateDump, StateMachine, SubmitError, WorkerId,
 };
 
@@ -263,5 +263,4 @@ fn every_bit_flip_of_the_snapshot_file_is_refused() {
     let report = testkit::snapshot_flips(&subject, 4).unwrap();
     assert_eq!(report.cases, report.file_bytes * 8);
     assert!(report.file_bytes > 300, "{}", report.file_bytes);
-    let _ = JobId(0);
 }
