@@ -31,6 +31,10 @@ impl CrashSubject for Crash {
     const SNAPSHOT_FILE_NAME: &'static str = SNAPSHOT_FILE_NAME;
     const WAL_MAGIC: Magic = WAL_MAGIC;
 
+    fn max_wal_payload_bytes(&self) -> u32 {
+        self.config.max_wal_payload_bytes
+    }
+
     fn open(&self, dir: &Path, storage: FaultyStorage) -> Result<QueueEngine, RecoveryError> {
         QueueEngine::open_with_storage(dir, self.config, Box::new(storage))
     }
@@ -65,6 +69,7 @@ impl CrashSubject for Crash {
         match error {
             RecoveryError::Corruption { offset, .. } => Refusal::WalCorruption { offset: *offset },
             RecoveryError::SnapshotFile(_) => Refusal::SnapshotFile,
+            RecoveryError::Locked { .. } => Refusal::Locked,
             _ => Refusal::Other,
         }
     }
@@ -263,4 +268,33 @@ fn every_bit_flip_of_the_snapshot_file_is_refused() {
     let report = testkit::snapshot_flips(&subject, 4).unwrap();
     assert_eq!(report.cases, report.file_bytes * 8);
     assert!(report.file_bytes > 300, "{}", report.file_bytes);
+}
+
+#[test]
+fn a_second_open_is_refused_while_a_handle_holds_the_database() {
+    assert_eq!(testkit::two_writers(&small(), 12).unwrap().cases, 1);
+}
+
+/// The other process of the next test (which runs it; on its own it does nothing).
+#[test]
+#[ignore = "run as a child process by two_processes"]
+fn held_open_by_a_child_process() {
+    testkit::keep_open_in_child(&small()).unwrap();
+}
+
+#[test]
+fn a_second_process_is_refused_until_the_holder_dies() {
+    let child = "crash_tests::held_open_by_a_child_process";
+    let report = testkit::two_processes(&small(), 12, child).unwrap();
+    assert_eq!(report.cases, 1);
+}
+
+#[test]
+fn every_zero_fill_length_opens_with_exactly_the_frames_before_it() {
+    assert_eq!(testkit::zero_fills(&small(), 8, 512).unwrap().cases, 512);
+}
+
+#[test]
+fn a_wal_of_many_chunks_recovers_within_one_chunk_and_one_frame() {
+    assert!(testkit::huge_wal(&small(), 4096).unwrap().cases >= testkit::MIN_CHUNKS);
 }
