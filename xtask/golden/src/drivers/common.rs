@@ -61,7 +61,8 @@ macro_rules! scenario_config {
             let defaults: $config = $defaults;
             // Fields not listed (added after the traces were recorded, such as
             // `max_batch_commands`) keep their defaults, so the traces' `config` line and
-            // every recorded byte stay the same.
+            // every recorded byte stay the same. An engine written later lists every field.
+            #[allow(clippy::needless_update)]
             Ok($config {
                 $($field: super::common::config_field(args, stringify!($field), defaults.$field)?,)*
                 ..defaults
