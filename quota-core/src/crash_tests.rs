@@ -211,3 +211,8 @@ fn every_zero_fill_length_opens_with_exactly_the_frames_before_it() {
 fn a_wal_of_many_chunks_recovers_within_one_chunk_and_one_frame() {
     assert!(testkit::huge_wal(&tight(), 4096).unwrap().cases >= testkit::MIN_CHUNKS);
 }
+
+#[test]
+fn an_open_removes_the_temp_files_an_interrupted_replacement_left() {
+    assert_eq!(testkit::leftover_temps(&tight(), 8).unwrap().cases, 2);
+}

@@ -24,6 +24,7 @@ mod lock;
 mod scratch;
 mod snapshot_flips;
 mod subject;
+mod temp_files;
 mod wal_cuts;
 mod zero_fill;
 
@@ -35,6 +36,7 @@ pub use lock::{OWNER_DIR_VAR, keep_open_in_child, spawn_alone, two_processes, tw
 pub use scratch::ScratchDir;
 pub use snapshot_flips::snapshot_flips;
 pub use subject::{CrashSubject, RecoveryFigures, Refusal, StepFailure};
+pub use temp_files::leftover_temps;
 pub use wal_cuts::{wal_cuts, wal_flips};
 pub use zero_fill::zero_fills;
 

@@ -228,3 +228,15 @@ fn reading_the_whole_wal_fails_the_huge_wal_driver() {
         "{failure}"
     );
 }
+
+#[test]
+fn the_sound_toy_clears_leftover_temps_and_keeping_them_fails_the_driver() {
+    let report = leftover_temps(&Toy::sound(), 4).unwrap();
+    assert_eq!((report.cases, report.frames), (2, 4));
+    let failure = leftover_temps(&Toy::with(Bug::KeepsTemps), 4).unwrap_err();
+    assert!(
+        matches!(&failure, KitFailure::TempLeft { path } if path.ends_with("toy.wal.tmp")),
+        "{failure}"
+    );
+    assert!(failure.to_string().contains("survived an open"));
+}

@@ -8,7 +8,7 @@ use super::super::*;
 use crate::snapshot_file::write_snapshot_file;
 use crate::snapshot_file::{SnapshotFileError, read_snapshot_bytes, split_footer};
 use crate::wal::{Magic, RecordType, ScanStopReason, TailKind, encode_frame, scan};
-use crate::wal_file::{DirLock, FileError, LockError, WalFile, lock_dir};
+use crate::wal_file::{DirLock, FileError, LockError, WalFile, lock_dir, remove_leftover_temp};
 
 const MAGIC: Magic = Magic::new(*b"TOYW");
 const FOOTER_MAGIC: Magic = Magic::new(*b"TOYF");
@@ -53,6 +53,8 @@ pub(crate) enum Bug {
     ZerosAreCorruption,
     /// `open` reads the whole WAL into memory at once.
     ReadsWholeWal,
+    /// `open` leaves the temp files of an interrupted replacement in place.
+    KeepsTemps,
 }
 
 /// A frame as the toy keeps it: lsn, slot (the step's index), record type, value.
@@ -214,6 +216,12 @@ impl CrashSubject for Toy {
 
     fn open(&self, dir: &Path, storage: FaultyStorage) -> Result<Counter, ToyError> {
         let lock = self.lock(dir, &storage)?;
+        for name in [Self::WAL_FILE_NAME, Self::SNAPSHOT_FILE_NAME] {
+            if self.bug != Bug::KeepsTemps {
+                remove_leftover_temp(&dir.join(name), &mut storage.clone())
+                    .map_err(ToyError::Io)?;
+            }
+        }
         let (mut sum, snapshot_lsn) = self.snapshot(dir, &storage)?;
         let path = dir.join(Self::WAL_FILE_NAME);
         let mut wal = WalFile::open(&path, Box::new(storage.clone())).map_err(ToyError::Io)?;

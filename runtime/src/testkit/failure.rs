@@ -127,6 +127,11 @@ pub enum KitFailure {
         /// Who held it.
         owner: &'static str,
     },
+    /// A temp file of an interrupted replacement survived an open.
+    TempLeft {
+        /// The file.
+        path: String,
+    },
     /// Reading the engine's WAL held more bytes at once than one chunk plus one frame.
     PeakTooLarge {
         /// The most bytes held (the reader's peak buffer, or the largest single read).
@@ -197,6 +202,7 @@ impl fmt::Display for KitFailure {
             Self::NotExclusive { .. }
             | Self::NotLocked { .. }
             | Self::FilesChanged { .. }
+            | Self::TempLeft { .. }
             | Self::PeakTooLarge { .. } => self.fmt_open_rules(f),
             Self::RetryFailed { fault, found } => {
                 write!(
@@ -225,6 +231,7 @@ impl KitFailure {
                 f,
                 "a second open refused while {owner} held the database changed its files"
             ),
+            Self::TempLeft { path } => write!(f, "the leftover temp file {path} survived an open"),
             Self::PeakTooLarge { peak, bound } => write!(
                 f,
                 "reading the WAL held {peak} bytes at once, above one chunk and one frame ({bound})"
