@@ -40,7 +40,7 @@ use anyhow::Context;
 
 pub use classes::{CloneClass, Kind, Options, Stats, UnitRef, find_clones};
 pub use report::Report;
-pub use units::{Unit, file_units};
+pub use units::{Unit, file_units, part_units};
 
 use crate::Status;
 use crate::contract_file::{ContractFile, DEFAULT_RUNTIME_MODULES};
@@ -52,7 +52,7 @@ use crate::workspace::{CONTRACT_FILE, absolute, display_path};
 /// it counts lines. It goes up with every change that can change the report of unchanged code,
 /// so that a delta against a baseline measured by another version is not read as a change of
 /// the code (`--baseline` and `--rev` warn). Reports without the field were made by version 1.
-pub const DETECTOR_VERSION: u32 = 4;
+pub const DETECTOR_VERSION: u32 = 5;
 
 /// What to scan and how.
 #[derive(Clone, Debug)]
@@ -86,8 +86,11 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
     timer.lap("discover");
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let include_tests = input.include_tests;
-    let mut analyzed = source::analyze(files, input.roots, threads, |_, text, syntax| {
-        file_units(text, syntax, include_tests)
+    // Large files are parsed in parts, so that one file of any size costs what its units
+    // cost, not a syntax tree of the whole file (`source::parts`).
+    let max_part = source::parts::MAX_PART_BYTES;
+    let mut analyzed = source::analyze_parts(files, input.roots, threads, max_part, |_, part| {
+        part_units(part.text, part.syntax, include_tests, part.first_line)
     })?;
     timer.lap("parse + units");
     analyzed.sort_by(|a, b| a.file.display.cmp(&b.file.display));
@@ -98,7 +101,12 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
     for file in analyzed {
         match file.result {
             Err(error) => parse_errors.push(error),
-            Ok(units) if input.include_tests || !file.test_file => kept.push((file.file, units)),
+            Ok(parts) if input.include_tests || !file.test_file => {
+                kept.push((
+                    file.file,
+                    parts.into_iter().flatten().collect::<Vec<Unit>>(),
+                ));
+            }
             Ok(_) => {}
         }
     }
@@ -112,7 +120,7 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
     let runtime: BTreeSet<&str> = input.runtime_modules.iter().map(String::as_str).collect();
     let clones = to_clones(&classes, &kept, input.roots, &runtime);
     let root_names: Vec<String> = input.roots.iter().map(|r| r.name.clone()).collect();
-    let report = Report {
+    let mut report = Report {
         schema: 1,
         detector_version: DETECTOR_VERSION,
         roots: input
@@ -130,6 +138,11 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
         parse_errors,
         baseline: None,
     };
+    // The summary above counted every copy; the list is bounded from here on.
+    report
+        .clones
+        .iter_mut()
+        .for_each(report::CloneEntry::cut_listed_copies);
     Ok((report, stats))
 }
 
@@ -201,6 +214,7 @@ fn to_clones(
                     report::Category::Domain
                 },
                 module: locations[0].module.clone(),
+                copies: None,
                 locations,
             }
         })

@@ -15,10 +15,13 @@ use anyhow::Context;
 
 use crate::workspace::display_path;
 
+mod errors;
 pub(crate) mod lexer;
 mod nesting;
+pub mod parts;
 mod test_files;
 
+use errors::{not_utf8, parse_message};
 use test_files::{declared_modules, test_file_set};
 
 /// One tree to analyze: a crate folder, reported under `name` (its folder name).
@@ -189,7 +192,16 @@ pub fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
 /// for other threads is 2 MiB.
 pub const WORKER_STACK_BYTES: usize = 8 << 20;
 
-/// Reads, parses and analyzes every file on `threads` worker threads.
+/// One part of a file as [`analyze_parts`] hands it over: its text, its tree, and the line of
+/// the file its first line is (spans and lines in `syntax` and `text` count from 1 in the
+/// part).
+pub struct Part<'a> {
+    pub text: &'a str,
+    pub syntax: &'a syn::File,
+    pub first_line: u32,
+}
+
+/// Reads, parses and analyzes every file on `threads` worker threads, each file whole.
 ///
 /// # Errors
 /// A file that cannot be read (a file that is not UTF-8, nests deeper than
@@ -208,6 +220,50 @@ where
     T: Send,
     F: Fn(&FileInput, &str, &syn::File) -> T + Sync,
 {
+    let whole = analyze_parts(files, roots, threads, usize::MAX, |file, part| {
+        analyze_file(file, part.text, part.syntax)
+    })?;
+    Ok(whole
+        .into_iter()
+        .map(|analyzed| Analyzed {
+            result: analyzed.result.and_then(|mut parts| {
+                // A file of any size is one part when parts are unbounded.
+                parts.pop().ok_or_else(|| ParseError {
+                    file: analyzed.file.display.clone(),
+                    line: 1,
+                    column: 1,
+                    message: "file has no parts".to_owned(),
+                })
+            }),
+            file: analyzed.file,
+            test_file: analyzed.test_file,
+            lines: analyzed.lines,
+        })
+        .collect())
+}
+
+/// Like [`analyze`], but a file larger than `max_part_bytes` is parsed in parts cut between
+/// top-level items ([`parts::part_starts`]), each analyzed and dropped before the next is
+/// parsed, so that the parse of one file holds about `max_part_bytes` of source at a time; the
+/// result holds one `T` per part, in file order.
+///
+/// # Errors
+/// As [`analyze`]; a part that does not parse makes the file a [`ParseError`] (at its place in
+/// the file).
+///
+/// # Panics
+/// Only if `analyze_part` panics on a worker thread (the panic is propagated).
+pub fn analyze_parts<T, F>(
+    files: Vec<FileInput>,
+    roots: &[Root],
+    threads: usize,
+    max_part_bytes: usize,
+    analyze_part: F,
+) -> anyhow::Result<Vec<Analyzed<Vec<T>>>>
+where
+    T: Send,
+    F: Fn(&FileInput, Part<'_>) -> T + Sync,
+{
     let next = AtomicUsize::new(0);
     let outputs: Mutex<Vec<(usize, PerFile<T>)>> = Mutex::new(Vec::with_capacity(files.len()));
     let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
@@ -223,7 +279,7 @@ where
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(index) else { break };
-                    match process(file, &analyze_file) {
+                    match process(file, max_part_bytes, &analyze_part) {
                         Ok(out) => outputs.lock().expect("no worker panics").push((index, out)),
                         Err(error) => {
                             fail(error);
@@ -265,15 +321,19 @@ where
 
 struct PerFile<T> {
     lines: usize,
-    result: Result<T, ParseError>,
+    result: Result<Vec<T>, ParseError>,
     /// Paths of files this one declares as out-of-line `mod name;`, and whether the
     /// declaration is `#[cfg(test)]`.
     modules: Vec<(PathBuf, bool)>,
 }
 
-fn process<T, F>(file: &FileInput, analyze_file: &F) -> anyhow::Result<PerFile<T>>
+fn process<T, F>(
+    file: &FileInput,
+    max_part_bytes: usize,
+    analyze_part: &F,
+) -> anyhow::Result<PerFile<T>>
 where
-    F: Fn(&FileInput, &str, &syn::File) -> T,
+    F: Fn(&FileInput, Part<'_>) -> T,
 {
     let bytes =
         std::fs::read(&file.path).with_context(|| format!("reading {}", file.path.display()))?;
@@ -288,79 +348,68 @@ where
         }
     };
     let lines = text.lines().count();
+    let failed = |line: usize, column: usize, message: String| PerFile {
+        lines,
+        result: Err(ParseError {
+            file: file.display.clone(),
+            line,
+            column,
+            message,
+        }),
+        modules: Vec::new(),
+    };
     // Checked before syn sees the file: a file nested too deeply would overflow the stack of
     // this thread and abort the whole process.
     if let Some(deep) = nesting::find_too_deep(&text, nesting::MAX_NESTING_DEPTH) {
-        return Ok(PerFile {
-            lines,
-            result: Err(ParseError {
-                file: file.display.clone(),
-                line: deep.line,
-                column: deep.column,
-                message: nesting::too_deep_message(nesting::MAX_NESTING_DEPTH),
-            }),
-            modules: Vec::new(),
-        });
+        let message = nesting::too_deep_message(nesting::MAX_NESTING_DEPTH);
+        return Ok(failed(deep.line, deep.column, message));
     }
-    let outcome = match syn::parse_file(&text) {
-        Ok(syntax) => {
-            let modules = declared_modules(&file.path, &syntax);
-            let result = Ok(analyze_file(file, &text, &syntax));
-            PerFile {
-                lines,
-                result,
-                modules,
+    let starts = parts::part_starts(&text, max_part_bytes);
+    let mut results = Vec::with_capacity(starts.len());
+    let mut modules = Vec::new();
+    for (index, start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).map_or(text.len(), |next| next.offset);
+        let part = &text[start.offset..end];
+        let parsed = syn::parse_file(part);
+        let outcome = match &parsed {
+            Ok(syntax) => {
+                modules.extend(declared_modules(&file.path, syntax));
+                let first_line = start.line;
+                results.push(analyze_part(
+                    file,
+                    Part {
+                        text: part,
+                        syntax,
+                        first_line,
+                    },
+                ));
+                None
             }
-        }
-        Err(error) => {
-            let start = error.span().start();
-            let error = ParseError {
-                file: file.display.clone(),
-                line: start.line.max(1),
-                column: start.column + 1,
-                message: parse_message(&error),
-            };
-            PerFile {
-                lines,
-                result: Err(error),
-                modules: Vec::new(),
+            Err(error) => {
+                let at = error.span().start();
+                // Lines count from the part's first line, which starts `column` characters
+                // into the file's line.
+                let column = at.column + 1 + if at.line <= 1 { start.column } else { 0 };
+                let line = at.line.max(1) + start.line as usize - 1;
+                Some((line, column, parse_message(error)))
             }
+        };
+        drop(parsed);
+        // proc-macro2 keeps every parsed text in a thread-local source map and finds a span's
+        // file by a linear search over it: without this, span lookups on a thread that parsed
+        // thousands of files get slower with every file (quadratic in the tree), and the map
+        // would hold every part of a large file. The tree and its spans are gone by now; only
+        // plain data leaves this function.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        if let Some((line, column, message)) = outcome {
+            return Ok(failed(line, column, message));
         }
-    };
-    // proc-macro2 keeps every parsed file in a thread-local source map and finds a span's
-    // file by a linear search over it: without this, span lookups on a thread that parsed
-    // thousands of files get slower with every file (quadratic in the tree). The tree and its
-    // spans are gone by now; only plain data leaves this function.
-    proc_macro2::extra::invalidate_current_thread_spans();
-    Ok(outcome)
-}
-
-/// A file that is not UTF-8, reported at its first invalid byte (1-based line and column in
-/// characters, like syn's positions).
-fn not_utf8<T>(file: &FileInput, bytes: &[u8], valid_up_to: usize) -> PerFile<T> {
-    let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
-    let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
-    PerFile {
-        lines: bytes.split(|&b| b == b'\n').count()
-            - usize::from(bytes.is_empty() || bytes.ends_with(b"\n")),
-        result: Err(ParseError {
-            file: file.display.clone(),
-            line: valid.matches('\n').count() + 1,
-            column: valid[line_start..].chars().count() + 1,
-            message: "file is not valid UTF-8".to_owned(),
-        }),
-        modules: Vec::new(),
     }
-}
-
-/// syn's message, except for lexer failures, which proc-macro2 reports without saying why.
-fn parse_message(error: &syn::Error) -> String {
-    let message = error.to_string();
-    if message == "cannot parse string into token stream" {
-        "cannot lex the file: unbalanced delimiter, unterminated literal or comment, or an invalid token".to_owned()
-    } else {
-        message
-    }
+    Ok(PerFile {
+        lines,
+        result: Ok(results),
+        modules,
+    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Tests of the shared front end.
 
+use std::fmt::Write as _;
+
 use super::*;
 
 fn attrs(source: &str) -> Vec<syn::Attribute> {
@@ -112,4 +114,46 @@ fn a_module_declared_by_a_test_file_is_test_code_too() {
             ("crate-a/src/plain.rs", false),
         ]
     );
+}
+
+#[test]
+fn a_file_in_parts_gives_the_units_lines_and_errors_of_the_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("crate-a");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    let mut text = String::from("//! doc\n#![allow(dead_code)]\n");
+    for i in 0..300 {
+        let _ = write!(
+            text,
+            "/// f{i}\npub fn f{i}(x: u64) -> u64 {{\n    x + {i}\n}}\nimpl S{i} {{\n    fn g(&self) {{}}\n}}\n"
+        );
+    }
+    std::fs::write(root.join("src/lib.rs"), &text).unwrap();
+    // A parse error on the first line of a later part (with parts of one item each, the last
+    // starts after `fn z() {}`, in the middle of line 2,103).
+    let broken = format!("{text}fn z() {{}} fn y() {{ let = ; }}\n");
+    std::fs::write(root.join("src/mod_b.rs"), &broken).unwrap();
+    let roots = vec![Root::from_path(root.clone())];
+    let files = discover(&roots, None, dir.path()).unwrap();
+    let units = |max: usize| {
+        let analyzed = analyze_parts(files.clone(), &roots, 2, max, |_, part| {
+            crate::dup::part_units(part.text, part.syntax, false, part.first_line)
+        })
+        .unwrap();
+        analyzed
+            .into_iter()
+            .map(|a| a.result.map(|parts| (parts.len(), parts.concat())))
+            .collect::<Vec<_>>()
+    };
+    let (whole, cut) = (units(usize::MAX), units(1));
+    let (Ok((1, whole_units)), Ok((parts, cut_units))) = (&whole[0], &cut[0]) else {
+        panic!("lib.rs parses: {whole:?}");
+    };
+    assert!(*parts > 100, "{parts} parts");
+    assert_eq!(cut_units, whole_units, "same units, same file lines");
+    assert_eq!(whole_units.iter().map(|u| u.end_line).max(), Some(2102));
+    let whole_error = whole[1].as_ref().unwrap_err();
+    let cut_error = cut[1].as_ref().unwrap_err();
+    assert_eq!((whole_error.line, whole_error.column), (2103, 24));
+    assert_eq!(cut_error, whole_error);
 }

@@ -22,6 +22,7 @@ mod quota;
 mod recovery;
 mod render;
 mod reservation;
+mod shapes;
 mod subject;
 mod targets;
 mod tooling;
@@ -217,6 +218,8 @@ fn run_sections(
         report.xtask = xtask.display().to_string();
         if tooling {
             report.tooling = tooling::repository(&xtask, root, scratch, report.runs)?;
+            let generated = shapes::run(&xtask, root, scratch, report.runs)?;
+            report.tooling.extend(generated);
         }
         if corpus {
             let vendored = corpus::materialize(root, args.flags.corpus.as_deref(), base)?;

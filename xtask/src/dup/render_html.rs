@@ -52,7 +52,7 @@ pub fn html(report: &Report) -> String {
             id = clone.id,
             kind = kind_text(clone),
             lines = clone.lines,
-            copies = clone.locations.len(),
+            copies = clone.copy_count(),
             cat = clone.category,
             module = escape(&clone.module),
         );

@@ -39,24 +39,7 @@ pub fn human(report: &Report) -> String {
         report.clones.len()
     );
     for clone in &report.clones {
-        let _ = writeln!(
-            out,
-            "\n{} {}: {} lines x {} copies = {} duplicated ({} {})",
-            clone.id,
-            kind_text(clone),
-            clone.lines,
-            clone.locations.len(),
-            clone.duplicated_lines,
-            clone.category,
-            clone.module
-        );
-        for l in &clone.locations {
-            let _ = writeln!(
-                out,
-                "  --> {}:{}-{}  {}",
-                l.file, l.start_line, l.end_line, l.item
-            );
-        }
+        clone_lines(&mut out, clone);
     }
     let s = &report.summary;
     let _ = writeln!(
@@ -183,7 +166,7 @@ pub fn markdown(report: &Report) -> String {
             c.id,
             kind_text(c),
             c.lines,
-            c.locations.len(),
+            c.copy_count(),
             c.category,
             c.module,
             locations.join("<br>")
@@ -218,5 +201,35 @@ fn markdown_matrix(out: &mut String, report: &Report) {
             let _ = write!(out, " {cell} |");
         }
         out.push('\n');
+    }
+}
+
+/// One clone in the human view: its header and its listed copies.
+fn clone_lines(out: &mut String, clone: &super::report::CloneEntry) {
+    let _ = writeln!(
+        out,
+        "\n{} {}: {} lines x {} copies = {} duplicated ({} {})",
+        clone.id,
+        kind_text(clone),
+        clone.lines,
+        clone.copy_count(),
+        clone.duplicated_lines,
+        clone.category,
+        clone.module
+    );
+    for l in &clone.locations {
+        let _ = writeln!(
+            out,
+            "  --> {}:{}-{}  {}",
+            l.file, l.start_line, l.end_line, l.item
+        );
+    }
+    if let Some(copies) = clone.copies {
+        let listed = clone.locations.len();
+        let more = copies.saturating_sub(listed);
+        let _ = writeln!(
+            out,
+            "  ... {more} more copies (the first {listed} are listed)"
+        );
     }
 }

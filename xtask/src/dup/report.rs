@@ -42,7 +42,34 @@ pub struct CloneEntry {
     pub duplicated_lines: u64,
     pub category: Category,
     pub module: String,
+    /// The number of copies, present only when `locations` lists the first
+    /// [`MAX_LISTED_COPIES`] of them (a class of thousands of generated copies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies: Option<usize>,
     pub locations: Vec<Location>,
+}
+
+/// A class lists at most this many copies (its first, in report order); `copies` then gives the
+/// count. The one exception to "every copy is listed": a class of a hundred thousand copies
+/// would otherwise cost more memory and output than every other line of the report together.
+/// The totals still count every copy.
+pub const MAX_LISTED_COPIES: usize = 1000;
+
+impl CloneEntry {
+    /// All copies, listed or not.
+    #[must_use]
+    pub fn copy_count(&self) -> usize {
+        self.copies.unwrap_or(self.locations.len())
+    }
+
+    /// Keeps the first [`MAX_LISTED_COPIES`] locations (call it once the summary is made).
+    pub fn cut_listed_copies(&mut self) {
+        if self.locations.len() > MAX_LISTED_COPIES {
+            self.copies = Some(self.locations.len());
+            self.locations.truncate(MAX_LISTED_COPIES);
+            self.locations.shrink_to_fit();
+        }
+    }
 }
 
 /// Whether a clone is runtime substrate (every copy in a module the map calls runtime) or

@@ -27,6 +27,7 @@ fn pairs_count_every_pair_of_copies_but_those_counted_elsewhere() {
         duplicated_lines: 30,
         category: Category::Domain,
         module: "x".to_owned(),
+        copies: None,
         locations: vec![
             location("a", true),
             location("a", true),
@@ -36,6 +37,7 @@ fn pairs_count_every_pair_of_copies_but_those_counted_elsewhere() {
         ],
     };
     let roots = ["a".to_owned(), "b".to_owned()];
+    let clone_copy = clone.clone();
     let summary = summarize(&[clone], &roots, None);
     let pairs: Vec<(&str, &str, u64)> = summary
         .by_pair
@@ -45,6 +47,21 @@ fn pairs_count_every_pair_of_copies_but_those_counted_elsewhere() {
     // Within a: 3 pairs, all with a counted copy; across: 6 pairs less the one of two
     // copies counted elsewhere; within b: 1.
     assert_eq!(pairs, [("a", "a", 30), ("a", "b", 50), ("b", "b", 10)]);
+    // A class too large to list keeps its first copies, and says how many it has; a class
+    // within the bound has no `copies` key.
+    let mut huge = clone_copy;
+    huge.locations = (0..MAX_LISTED_COPIES + 5)
+        .map(|_| location("a", true))
+        .collect();
+    let small = json(huge.clone());
+    huge.cut_listed_copies();
+    assert_eq!(huge.locations.len(), MAX_LISTED_COPIES);
+    assert_eq!(
+        (huge.copies, huge.copy_count()),
+        (Some(MAX_LISTED_COPIES + 5), MAX_LISTED_COPIES + 5)
+    );
+    assert!(json(&huge).contains(&format!("\"copies\":{}", MAX_LISTED_COPIES + 5)));
+    assert!(!small.contains("\"copies\""));
 }
 
 #[test]

@@ -46,6 +46,18 @@ pub struct Unit {
 /// skipped unless `include_tests`.
 #[must_use]
 pub fn file_units(text: &str, syntax: &syn::File, include_tests: bool) -> Vec<Unit> {
+    part_units(text, syntax, include_tests, 1)
+}
+
+/// [`file_units`] of one part of a file (see [`crate::source::analyze_parts`]) whose first
+/// line is line `first_line` of the file: units carry the file's line numbers.
+#[must_use]
+pub fn part_units(
+    text: &str,
+    syntax: &syn::File,
+    include_tests: bool,
+    first_line: u32,
+) -> Vec<Unit> {
     let tokens = tokenize(text);
     let hashes: Vec<u64> = tokens
         .iter()
@@ -57,6 +69,7 @@ pub fn file_units(text: &str, syntax: &syn::File, include_tests: bool) -> Vec<Un
         tokens: &tokens,
         hashes: &hashes,
         include_tests,
+        lines_before: first_line.saturating_sub(1),
         units: Vec::new(),
         numbering: HashMap::default(),
     };
@@ -76,6 +89,8 @@ struct Context<'a> {
     tokens: &'a [Lexeme],
     hashes: &'a [u64],
     include_tests: bool,
+    /// Lines of the file before the part's first line.
+    lines_before: u32,
     units: Vec<Unit>,
     numbering: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
 }
@@ -153,8 +168,8 @@ impl Context<'_> {
         let fingerprint = fingerprint(tokens, hashes, self.text, &mut self.numbering);
         self.units.push(Unit {
             item,
-            start_line: tokens[0].line,
-            end_line: tokens[tokens.len() - 1].end_line,
+            start_line: tokens[0].line.saturating_add(self.lines_before),
+            end_line: (tokens[tokens.len() - 1].end_line).saturating_add(self.lines_before),
             lines: fingerprint.lines,
             exact: fingerprint.exact,
             renamed: fingerprint.renamed,
