@@ -23,6 +23,7 @@
 
 // `report` (the JSON schema as types) is public; the matcher's steps are exported below.
 mod classes;
+mod entries;
 mod hash;
 mod items;
 mod merge;
@@ -118,7 +119,7 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
         eprintln!("dup-report: {stats:?}");
     }
     let runtime: BTreeSet<&str> = input.runtime_modules.iter().map(String::as_str).collect();
-    let clones = to_clones(&classes, &kept, input.roots, &runtime);
+    let clones = entries::to_clones(&classes, &kept, &unit_lists, input, &runtime);
     let root_names: Vec<String> = input.roots.iter().map(|r| r.name.clone()).collect();
     let mut report = Report {
         schema: 1,
@@ -168,57 +169,6 @@ impl Timer {
             );
         }
     }
-}
-
-fn to_clones(
-    classes: &[CloneClass],
-    files: &[(source::FileInput, Vec<Unit>)],
-    roots: &[Root],
-    runtime: &BTreeSet<&str>,
-) -> Vec<report::CloneEntry> {
-    classes
-        .iter()
-        .enumerate()
-        .map(|(index, class)| {
-            let locations: Vec<report::Location> = class
-                .copies
-                .iter()
-                .zip(&class.counted)
-                .map(|(r, &counted)| {
-                    let (file, units) = &files[r.file];
-                    let unit = &units[r.unit];
-                    report::Location {
-                        root: roots[file.root].name.clone(),
-                        file: file.display.clone(),
-                        item: unit.item.clone(),
-                        start_line: unit.start_line,
-                        end_line: unit.end_line,
-                        path: file.path.clone(),
-                        module: file.module.clone(),
-                        counted,
-                    }
-                })
-                .collect();
-            let all_runtime = locations
-                .iter()
-                .all(|l| runtime.contains(l.module.as_str()));
-            report::CloneEntry {
-                id: format!("C{}", index + 1),
-                kind: class.kind,
-                similarity: report::round3(class.similarity),
-                lines: class.lines,
-                duplicated_lines: class.duplicated_lines,
-                category: if all_runtime {
-                    report::Category::Runtime
-                } else {
-                    report::Category::Domain
-                },
-                module: locations[0].module.clone(),
-                copies: None,
-                locations,
-            }
-        })
-        .collect()
 }
 
 /// Where the run stands: the repository (if any), its contract, the roots.

@@ -127,3 +127,35 @@ fn a_helper_with_every_name_changed_is_a_renamed_clone() {
         ]
     );
 }
+
+#[test]
+fn a_gapped_clone_lists_the_lines_each_copy_matches() {
+    let report = report();
+    let clones = report["clones"].as_array().unwrap();
+    let gapped = clones
+        .iter()
+        .find(|c| c["locations"][0]["item"] == "fn replay")
+        .unwrap();
+    // engine-a's copy matches but its one-line signature (split over four lines in
+    // engine-b); engine-b's matched lines skip what it added (the observer, the size check,
+    // the count).
+    insta::assert_snapshot!(
+        "gapped_clone_json",
+        serde_json::to_string_pretty(gapped).unwrap()
+    );
+    // Only gapped copies carry ranges.
+    let with_ranges = clones
+        .iter()
+        .flat_map(|c| c["locations"].as_array().unwrap())
+        .filter(|l| l.get("matched").is_some())
+        .count();
+    assert_eq!(with_ranges, 2);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let roots = [format!("{MISSES}/engine-a"), format!("{MISSES}/engine-b")];
+    let mut args = vec!["dup-report"];
+    args.extend(roots.iter().map(String::as_str));
+    let output = xtask(&root, &args);
+    let human = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = human.lines().filter(|l| l.contains("fn replay")).collect();
+    insta::assert_snapshot!("gapped_clone_human", lines.join("\n"));
+}

@@ -218,11 +218,25 @@ fn clone_lines(out: &mut String, clone: &super::report::CloneEntry) {
         clone.module
     );
     for l in &clone.locations {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "  --> {}:{}-{}  {}",
             l.file, l.start_line, l.end_line, l.item
         );
+        // A gapped copy: the lines the diff matches (`matched 10-20, 25-52`).
+        let ranges: Vec<String> = (l.matched.iter())
+            .map(|[a, b]| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
+            .collect();
+        if !ranges.is_empty() {
+            let _ = write!(out, "  (matched {})", ranges.join(", "));
+        }
+        out.push('\n');
     }
     if let Some(copies) = clone.copies {
         let listed = clone.locations.len();

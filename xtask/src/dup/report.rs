@@ -55,23 +55,6 @@ pub struct CloneEntry {
 /// The totals still count every copy.
 pub const MAX_LISTED_COPIES: usize = 1000;
 
-impl CloneEntry {
-    /// All copies, listed or not.
-    #[must_use]
-    pub fn copy_count(&self) -> usize {
-        self.copies.unwrap_or(self.locations.len())
-    }
-
-    /// Keeps the first [`MAX_LISTED_COPIES`] locations (call it once the summary is made).
-    pub fn cut_listed_copies(&mut self) {
-        if self.locations.len() > MAX_LISTED_COPIES {
-            self.copies = Some(self.locations.len());
-            self.locations.truncate(MAX_LISTED_COPIES);
-            self.locations.shrink_to_fit();
-        }
-    }
-}
-
 /// Whether a clone is runtime substrate (every copy in a module the map calls runtime) or
 /// domain code. Serialized as in the JSON report (`"runtime"`, `"domain"`).
 #[derive(Clone, Copy, Debug, Eq, PartialEq, Serialize)]
@@ -97,6 +80,10 @@ pub struct Location {
     pub item: String,
     pub start_line: u32,
     pub end_line: u32,
+    /// For a gapped near clone only: the line ranges of this copy that the diff matches
+    /// (see `docs/dup-report.md`, "Matched ranges").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matched: Vec<[u32; 2]>,
     /// The file on disk (for the side-by-side views); not part of the JSON.
     #[serde(skip)]
     pub path: PathBuf,

@@ -14,6 +14,7 @@ fn pairs_count_every_pair_of_copies_but_those_counted_elsewhere() {
         item: "fn f".to_owned(),
         start_line: 1,
         end_line: 9,
+        matched: Vec::new(),
         path: PathBuf::new(),
         module: "x".to_owned(),
         counted,

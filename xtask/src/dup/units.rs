@@ -35,6 +35,8 @@ pub struct Unit {
     /// One hash per source line after erasing identifiers and literals: the sequence that the
     /// `near` similarity compares.
     pub shape: Vec<u64>,
+    /// The source line of each shape line (for the matched ranges of gapped copies).
+    pub shape_lines: Vec<u32>,
     /// The distinct identifiers (hashes, sorted): copies that share too few of them are not
     /// clones however alike their shapes (two enums of six variants are not copies).
     pub vocabulary: Vec<u64>,
@@ -174,6 +176,9 @@ impl Context<'_> {
             exact: fingerprint.exact,
             renamed: fingerprint.renamed,
             shape: fingerprint.shape,
+            shape_lines: (fingerprint.shape_lines.iter())
+                .map(|line| line.saturating_add(self.lines_before))
+                .collect(),
             vocabulary: fingerprint.vocabulary,
             depth,
         });
@@ -185,6 +190,7 @@ struct Fingerprint {
     exact: u64,
     renamed: u64,
     shape: Vec<u64>,
+    shape_lines: Vec<u32>,
     vocabulary: Vec<u64>,
 }
 
@@ -210,6 +216,7 @@ fn fingerprint(
         exact: 0,
         renamed: 0,
         shape: Vec::new(),
+        shape_lines: Vec::new(),
         vocabulary: Vec::new(),
     };
     let mut line = Line {
@@ -255,14 +262,14 @@ fn fingerprint(
             _ => {}
         }
         after_pound = bytes == b"#" || (after_pound && bytes == b"!");
-        line.add(token, normalized, bytes, &mut print.shape);
+        line.add(token, normalized, bytes, &mut print);
         let from = token.line.max(counted_to + 1);
         if token.end_line >= from {
             print.lines += token.end_line - from + 1;
             counted_to = token.end_line;
         }
     }
-    line.finish(&mut print.shape);
+    line.finish(&mut print);
     print.vocabulary.sort_unstable();
     print
 }
@@ -276,9 +283,9 @@ struct Line {
 }
 
 impl Line {
-    fn add(&mut self, token: &Lexeme, normalized: u64, bytes: &[u8], shape: &mut Vec<u64>) {
+    fn add(&mut self, token: &Lexeme, normalized: u64, bytes: &[u8], print: &mut Fingerprint) {
         if token.line != self.number {
-            self.finish(shape);
+            self.finish(print);
             *self = Line {
                 number: token.line,
                 hash: 0,
@@ -289,9 +296,10 @@ impl Line {
         self.trivial &= matches!(bytes, b"}" | b")" | b"]" | b"," | b";");
     }
 
-    fn finish(&self, shape: &mut Vec<u64>) {
+    fn finish(&self, print: &mut Fingerprint) {
         if !self.trivial {
-            shape.push(self.hash);
+            print.shape.push(self.hash);
+            print.shape_lines.push(self.number);
         }
     }
 }
