@@ -53,7 +53,7 @@ use crate::workspace::{CONTRACT_FILE, absolute, display_path};
 /// it counts lines. It goes up with every change that can change the report of unchanged code,
 /// so that a delta against a baseline measured by another version is not read as a change of
 /// the code (`--baseline` and `--rev` warn). Reports without the field were made by version 1.
-pub const DETECTOR_VERSION: u32 = 5;
+pub const DETECTOR_VERSION: u32 = 6;
 
 /// What to scan and how.
 #[derive(Clone, Debug)]

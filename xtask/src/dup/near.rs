@@ -122,7 +122,7 @@ impl<'a> NearSearch<'a> {
                 stats.comparisons += 1;
                 let similarity =
                     similarity(&self.unit(*index).shape, &self.unit(*other_index).shape);
-                if similarity >= t {
+                if similarity >= t && !table_like(self.unit(*index), self.unit(*other_index)) {
                     sets.union(*index, *other_index, similarity);
                 }
             }
@@ -198,6 +198,29 @@ impl NearSearch<'_> {
         }
     }
 }
+
+/// A table (a `match` of arms of one shape) has few distinct shape lines, and two tables over
+/// different enums reach any similarity: a near link between tables needs most of the names
+/// of the smaller one.
+/// A table (a `match` whose arms have one shape: `Command::name`, an error's result code)
+/// has few distinct shape lines, and two tables over different enums reach any similarity: a
+/// near link between tables also needs [`TABLE_VOCABULARY`] of the smaller one's names.
+/// (Gapped links already need 70% of them.)
+fn table_like(a: &Unit, b: &Unit) -> bool {
+    let few_distinct = |u: &Unit| {
+        let mut lines = u.shape.clone();
+        lines.sort_unstable();
+        lines.dedup();
+        lines.len() < TABLE_DISTINCT_LINES
+    };
+    (few_distinct(a) || few_distinct(b)) && !shares_vocabulary_at(a, b, TABLE_VOCABULARY)
+}
+
+/// A unit with fewer distinct shape lines than this is a table (see [`table_like`]).
+const TABLE_DISTINCT_LINES: usize = 5;
+/// The share of names a near link between tables needs (measured on the labeled set:
+/// `docs/dup-report.md`).
+const TABLE_VOCABULARY: f64 = 0.5;
 
 /// A gapped copy shares at least this many rare lines (held by at most [`MAX_POSTINGS`]
 /// units) with the larger one: containment over common lines only (`let x = y;`, `Ok(())`)
