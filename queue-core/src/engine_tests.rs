@@ -143,8 +143,11 @@ fn the_group_commit_buffer_is_sized_once_at_open() {
     let dir = tempfile::tempdir().unwrap();
     let mut engine = open(&dir);
     let capacity = engine.frame_buffer_capacity();
+    let frame = runtime::wal::HEADER_LEN + crate::command_codec::MAX_CLIENT_PAYLOAD_LEN;
+    let groups = Config::small().max_batch_commands.max(64) as usize;
     assert!(
-        capacity >= 64 * (runtime::wal::HEADER_LEN + crate::command_codec::MAX_CLIENT_PAYLOAD_LEN)
+        (groups * frame..groups * frame + frame).contains(&capacity),
+        "a batch (or a tick group) of the largest frames, no more: {capacity}"
     );
     engine.submit(&request(1, create()), Slot(0)).unwrap();
     for round in 0..4_u128 {
@@ -237,6 +240,7 @@ fn a_failed_write_halts_until_reopen_and_a_second_open_is_locked() {
     let mut engine =
         QueueEngine::open_with_storage(dir.path(), Config::small(), Box::new(storage)).unwrap();
     engine.submit(&request(1, create()), Slot(0)).unwrap();
+    assert!(!engine.is_halted(), "a handle that wrote is not halted");
     faults.fail_nth_write(1);
     assert!(matches!(
         engine.submit(&request(2, enqueue()), Slot(0)),
@@ -269,4 +273,32 @@ fn checkpoint_then_more_writes_recover_through_snapshot_and_wal() {
     assert_eq!(reopened.dump(), dump);
     assert_eq!(reopened.recovery_report().snapshot_lsn, Some(Lsn(2)));
     assert_eq!(reopened.recovery_report().frames_replayed, 1);
+}
+
+#[test]
+fn the_largest_command_is_written_whole_at_the_smallest_valid_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let max = u32::try_from(crate::command_codec::MAX_CLIENT_PAYLOAD_LEN).unwrap();
+    let config = Config {
+        max_wal_payload_bytes: max,
+        ..Config::small()
+    };
+    config.validate().unwrap();
+    let mut engine = QueueEngine::open(dir.path(), config).unwrap();
+    let nack = Command::Nack {
+        job_id: JobId(7),
+        worker_id: W,
+        claim_epoch: 1,
+        delay_slots: 0,
+    };
+    assert_eq!(
+        crate::command_codec::client_payload_len(&nack),
+        max as usize
+    );
+    let outcome = engine.submit(&request(1, nack), Slot(0)).unwrap();
+    assert_eq!(outcome.result_code, ResultCode::JobNotFound);
+    let bytes = fs::read(engine.wal_path()).unwrap();
+    let frames = scan(&bytes, WAL_MAGIC, max).frames;
+    assert_eq!(frames.len(), 1, "written although its outcome is a refusal");
+    assert_eq!(frames[0].payload.len(), max as usize);
 }
