@@ -167,13 +167,11 @@ pub fn temp_path(path: &Path) -> PathBuf {
 /// The removal failed.
 pub fn remove_leftover_temp(path: &Path, storage: &mut dyn Storage) -> Result<bool, FileError> {
     let temp = temp_path(path);
-    if !storage.exists(&temp) {
-        return Ok(false);
+    match storage.remove(&temp) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(FileError::new(FileOp::Remove, &temp, &error)),
     }
-    storage
-        .remove(&temp)
-        .map_err(|e| FileError::new(FileOp::Remove, &temp, &e))?;
-    Ok(true)
 }
 
 /// Replaces the file at `path` with `bytes` atomically: write `<path>.tmp`, sync it, rename it
