@@ -8,6 +8,8 @@ pub mod config;
 mod crash_tests;
 pub mod engine;
 pub mod ids;
+#[cfg(feature = "model")]
+pub mod model;
 pub mod recovery;
 pub mod result;
 pub mod snapshot;

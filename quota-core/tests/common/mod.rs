@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use quota_core::{
-    BucketId, ClientId, ClientRequest, Command, Config, OperationId, QuotaEngine, StateDump,
-};
+use quota_core::{BucketId, ClientId, ClientRequest, Command, Config, OperationId, QuotaEngine};
 use runtime::testkit::FaultyStorage;
 
 /// Opens (recovers) `dir` without fsync.
@@ -48,13 +46,4 @@ pub fn debit(bucket_id: u128, amount: u64) -> Command {
         bucket_id: BucketId(bucket_id),
         amount,
     }
-}
-
-/// The dump with fingerprints zeroed, for comparison with a model that keeps the request
-/// itself instead of its hash.
-pub fn without_fingerprints(mut dump: StateDump) -> StateDump {
-    for operation in &mut dump.operations {
-        operation.fingerprint = 0;
-    }
-    dump
 }
