@@ -2,7 +2,7 @@
 //! the spec's rules written as plainly as possible, with vectors and linear scans. It imports
 //! the engine's types, never its logic (a stored request is compared whole, not by its
 //! fingerprint). The model tests (`tests/model.rs`) and the simulator drive it beside the
-//! engine and compare outcomes after every step and [`Model::dump`] with [`project`] of the
+//! engine and compare outcomes after every step and [`Model::projection`] with [`project`] of the
 //! engine's `StateDump`.
 
 use crate::state_machine::OperationRecord;
@@ -11,10 +11,13 @@ use crate::{
     SubmitError,
 };
 
-/// The engine's dump as the model sees it: fingerprints zeroed (the model keeps the request
-/// itself instead of its hash).
+/// What the model and the engine are compared on: the engine's dump with fingerprints zeroed
+/// (the model keeps the request itself instead of its hash).
+pub type Projection = StateDump;
+
+/// The engine's dump as the model sees it.
 #[must_use]
-pub fn project(dump: &StateDump) -> StateDump {
+pub fn project(dump: &StateDump) -> Projection {
     let mut dump = dump.clone();
     for operation in &mut dump.operations {
         operation.fingerprint = 0;
@@ -177,10 +180,9 @@ impl Model {
         }
     }
 
-    /// The model's whole state in the engine's dump form, fingerprints zeroed: compare it with
-    /// [`project`] of the engine's dump.
+    /// The model's whole state; compare it with [`project`] of the engine's dump.
     #[must_use]
-    pub fn dump(&self) -> StateDump {
+    pub fn projection(&self) -> Projection {
         let mut buckets = self.buckets.clone();
         buckets.sort_by_key(|b| b.bucket_id);
         let mut operations: Vec<OperationRecord> = self

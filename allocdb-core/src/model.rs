@@ -1,16 +1,23 @@
-//! The reference model: the spec's semantics written as plainly as possible, with vectors and
-//! linear scans. It shares types with the engine, never logic (requests are compared whole
-//! instead of by fingerprint).
-#![allow(dead_code)]
+//! The reference model of allocdb-core (cargo feature `model`; never in the production
+//! build): the spec's semantics written as plainly as possible, with vectors and linear scans.
+//! It shares types with the engine, never logic (requests are compared whole instead of by
+//! fingerprint). The model tests (`tests/model.rs`) and the simulator drive it beside the
+//! engine: [`Model::submit`], [`Model::submit_internal`] and [`Model::tick`] return the
+//! outcomes the engine must return, and [`Model::projection`] must equal [`project`] of the
+//! engine's `StateDump` after every step. The lease commands are in `model_leases.rs`.
 
-use allocdb_core::{
-    ClientRequest, Command, CommandOutcome, Config, HolderId, InternalCommand, LeaseDump, LeaseId,
+use crate::{
+    ClientRequest, Command, CommandOutcome, Config, InternalCommand, LeaseDump, LeaseId,
     LeaseRecord, LeaseState, Lsn, OperationId, ResourceId, ResourceRecord, ResourceState,
     ResultCode, Slot, StateDump,
 };
 
+#[path = "model_leases.rs"]
+mod leases;
+
 type Code = ResultCode;
 
+/// A stored operation: the request itself stands in for the engine's fingerprint.
 struct StoredOp {
     request: ClientRequest,
     outcome: CommandOutcome,
@@ -20,7 +27,7 @@ struct StoredOp {
 
 /// What both sides are compared on (the fingerprint is the engine's business).
 #[derive(Debug, PartialEq, Eq)]
-pub struct Comparable {
+pub struct Projection {
     lsn: Lsn,
     slot: Slot,
     watermark: Option<LeaseId>,
@@ -29,8 +36,10 @@ pub struct Comparable {
     ops: Vec<(OperationId, CommandOutcome, Lsn, Slot)>,
 }
 
-pub fn comparable(dump: &StateDump) -> Comparable {
-    Comparable {
+/// The engine's dump as the model sees it: everything but the operations' fingerprints.
+#[must_use]
+pub fn project(dump: &StateDump) -> Projection {
+    Projection {
         lsn: dump.last_applied_lsn,
         slot: dump.last_request_slot,
         watermark: dump.retired_lease_watermark,
@@ -51,6 +60,7 @@ pub fn comparable(dump: &StateDump) -> Comparable {
     }
 }
 
+/// The reference model: plain vectors, one per table of the engine.
 pub struct Model {
     config: Config,
     lsn: u64,
@@ -80,6 +90,8 @@ fn ok_lease(lease: &LeaseRecord) -> CommandOutcome {
 }
 
 impl Model {
+    /// An empty model: no resources, leases or operations, slot 0, lsn 0.
+    #[must_use]
     pub fn new(config: Config) -> Self {
         Self {
             config,
@@ -92,6 +104,8 @@ impl Model {
         }
     }
 
+    /// The epoch of a live lease, if the model holds it.
+    #[must_use]
     pub fn epoch_of(&self, lease_id: LeaseId) -> Option<u64> {
         self.leases
             .iter()
@@ -99,12 +113,16 @@ impl Model {
             .map(|l| l.record.lease_epoch)
     }
 
+    /// The deadline slot of a live lease, if the model holds it.
+    #[must_use]
     pub fn deadline_of(&self, lease_id: LeaseId) -> Option<u64> {
         let lease = self.leases.iter().find(|l| l.record.lease_id == lease_id)?;
         Some(lease.record.deadline_slot.get())
     }
 
-    pub fn dump(&self) -> Comparable {
+    /// The model's whole state; compare it with [`project`] of the engine's dump.
+    #[must_use]
+    pub fn projection(&self) -> Projection {
         let mut resources = self.resources.clone();
         resources.sort_by_key(|r| r.resource_id);
         let mut leases = self.leases.clone();
@@ -122,7 +140,7 @@ impl Model {
             })
             .collect();
         ops.sort_by_key(|op| op.0);
-        Comparable {
+        Projection {
             lsn: Lsn(self.lsn),
             slot: Slot(self.slot),
             watermark: self.watermark,
@@ -154,6 +172,8 @@ impl Model {
         }
     }
 
+    /// A tick at `slot`: expires every reserved lease due by then, oldest deadline first, one
+    /// frame each, and returns their outcomes.
     pub fn tick(&mut self, slot: Slot) -> Vec<CommandOutcome> {
         let mut due: Vec<(Slot, LeaseId)> = self
             .leases
@@ -170,6 +190,8 @@ impl Model {
         outcomes
     }
 
+    /// An internal command at `slot`: the tick first, then the command in a frame of its own;
+    /// returns the tick's outcomes and the command's.
     pub fn submit_internal(
         &mut self,
         command: InternalCommand,
@@ -184,6 +206,8 @@ impl Model {
         (ticked, self.expire(lease_id, deadline_slot))
     }
 
+    /// A client request at `slot`: the tick first, then the request (a retry inside the
+    /// window returns the stored outcome without a new frame).
     pub fn submit(&mut self, request: &ClientRequest, slot: Slot) -> CommandOutcome {
         self.tick(slot);
         let slot = slot.get();
@@ -274,174 +298,6 @@ impl Model {
             resource.state = state;
             resource.current_lease_id = lease;
             resource.version += 1;
-        }
-    }
-
-    fn reserve(&mut self, ids: &[ResourceId], holder_id: HolderId, ttl: u64) -> CommandOutcome {
-        let repeated = (0..ids.len()).any(|i| (0..i).any(|j| ids[i] == ids[j]));
-        if ids.is_empty() || repeated {
-            return code(Code::InvalidRequest);
-        }
-        if ids.len() > self.config.max_bundle_size as usize {
-            return code(Code::BundleTooLarge);
-        }
-        if ttl == 0 || ttl > self.config.max_ttl_slots {
-            return code(Code::TtlOutOfRange);
-        }
-        let Some(deadline) = self.slot.checked_add(ttl) else {
-            return code(Code::SlotOverflow);
-        };
-        for id in ids {
-            match self.resources.iter().find(|r| r.resource_id == *id) {
-                None => return code(Code::ResourceNotFound),
-                Some(r) if r.state != ResourceState::Available => return code(Code::ResourceBusy),
-                Some(_) => {}
-            }
-        }
-        if self.leases.len() >= self.config.max_leases as usize {
-            return code(Code::LeaseTableFull);
-        }
-        let members: usize = self.leases.iter().map(|l| l.members.len()).sum();
-        if members + ids.len() > self.config.max_lease_members as usize {
-            return code(Code::LeaseMemberTableFull);
-        }
-        let same_deadline = self
-            .leases
-            .iter()
-            .filter(|l| {
-                l.record.state == LeaseState::Reserved && l.record.deadline_slot.get() == deadline
-            })
-            .count();
-        if same_deadline >= self.config.max_expiration_bucket_len as usize {
-            return code(Code::ExpirationIndexFull);
-        }
-        let lease_id = LeaseId((u128::from(self.config.shard_id) << 64) | u128::from(self.lsn));
-        self.leases.push(LeaseDump {
-            record: LeaseRecord {
-                lease_id,
-                holder_id,
-                state: LeaseState::Reserved,
-                lease_epoch: 1,
-                created_lsn: Lsn(self.lsn),
-                deadline_slot: Slot(deadline),
-                released_lsn: None,
-                retire_after_slot: None,
-                member_count: u32::try_from(ids.len()).unwrap(),
-            },
-            members: ids.to_vec(),
-        });
-        self.set_resources(ids, ResourceState::Reserved, Some(lease_id));
-        CommandOutcome {
-            result_code: Code::Ok,
-            lease_id: Some(lease_id),
-            lease_epoch: Some(1),
-            deadline_slot: Some(Slot(deadline)),
-        }
-    }
-
-    fn find(&self, lease_id: LeaseId) -> Result<usize, Code> {
-        match self
-            .leases
-            .iter()
-            .position(|l| l.record.lease_id == lease_id)
-        {
-            Some(index) => Ok(index),
-            None if self.watermark.is_some_and(|mark| lease_id <= mark) => Err(Code::LeaseRetired),
-            None => Err(Code::LeaseNotFound),
-        }
-    }
-
-    /// Makes lease `index` terminal with `state`, bumping the epoch when asked.
-    fn finish(&mut self, index: usize, state: LeaseState, bump: bool) -> CommandOutcome {
-        let retire_after = self
-            .slot
-            .saturating_add(self.config.lease_history_window_slots);
-        let lsn = self.lsn;
-        let lease = &mut self.leases[index];
-        lease.record.state = state;
-        if bump {
-            lease.record.lease_epoch += 1;
-        }
-        lease.record.released_lsn = Some(Lsn(lsn));
-        lease.record.retire_after_slot = Some(Slot(retire_after));
-        let record = lease.record;
-        let members = lease.members.clone();
-        self.set_resources(&members, ResourceState::Available, None);
-        ok_lease(&record)
-    }
-
-    fn holder_command(
-        &mut self,
-        lease_id: LeaseId,
-        holder: HolderId,
-        epoch: u64,
-        activate: bool,
-    ) -> CommandOutcome {
-        let index = match self.find(lease_id) {
-            Ok(index) => index,
-            Err(refusal) => return code(refusal),
-        };
-        let record = self.leases[index].record;
-        if record.holder_id != holder {
-            return code(Code::HolderMismatch);
-        }
-        if record.lease_epoch != epoch {
-            return code(Code::StaleEpoch);
-        }
-        if activate {
-            if record.state != LeaseState::Reserved {
-                return code(Code::InvalidState);
-            }
-            self.leases[index].record.state = LeaseState::Active;
-            let members = self.leases[index].members.clone();
-            self.set_resources(&members, ResourceState::Active, Some(lease_id));
-            return ok_lease(&self.leases[index].record);
-        }
-        if !matches!(record.state, LeaseState::Reserved | LeaseState::Active) {
-            return code(Code::InvalidState);
-        }
-        self.finish(index, LeaseState::Released, true)
-    }
-
-    fn revoke(&mut self, lease_id: LeaseId) -> CommandOutcome {
-        let index = match self.find(lease_id) {
-            Ok(index) => index,
-            Err(refusal) => return code(refusal),
-        };
-        if self.leases[index].record.state != LeaseState::Active {
-            return code(Code::InvalidState);
-        }
-        self.leases[index].record.state = LeaseState::Revoking;
-        self.leases[index].record.lease_epoch += 1;
-        let members = self.leases[index].members.clone();
-        self.set_resources(&members, ResourceState::Revoking, Some(lease_id));
-        ok_lease(&self.leases[index].record)
-    }
-
-    fn reclaim(&mut self, lease_id: LeaseId) -> CommandOutcome {
-        let index = match self.find(lease_id) {
-            Ok(index) => index,
-            Err(refusal) => return code(refusal),
-        };
-        if self.leases[index].record.state != LeaseState::Revoking {
-            return code(Code::InvalidState);
-        }
-        self.finish(index, LeaseState::Revoked, false)
-    }
-
-    fn expire(&mut self, lease_id: LeaseId, deadline: Slot) -> CommandOutcome {
-        match self
-            .leases
-            .iter()
-            .position(|l| l.record.lease_id == lease_id)
-        {
-            Some(index)
-                if self.leases[index].record.state == LeaseState::Reserved
-                    && self.leases[index].record.deadline_slot == deadline =>
-            {
-                self.finish(index, LeaseState::Expired, true)
-            }
-            _ => code(Code::Noop),
         }
     }
 }
