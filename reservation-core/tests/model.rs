@@ -12,8 +12,9 @@ use proptest::{prop_assert, prop_assert_eq};
 use reservation_core::command::{Command, InternalCommand};
 use reservation_core::engine::{ReservationEngine, SubmitError};
 use reservation_core::ids::{HoldId, Slot};
+use reservation_core::model::{Model, project};
 use reservation_core::result::{CommandOutcome, ResultCode};
-use support::{Action, Model, Steps, fast_tempdir, model_config, project, request, workload};
+use support::{Action, Steps, fast_tempdir, model_config, request, workload};
 
 /// The whole workload as `(slot, action)`, the tail moved near the end of time.
 fn timeline(steps: Steps, tail: Option<(u64, Steps)>) -> Vec<(u64, Action)> {
