@@ -22,6 +22,8 @@ mod crash_tests;
 pub mod engine;
 mod engine_error;
 pub mod ids;
+#[cfg(feature = "model")]
+pub mod model;
 pub mod recovery;
 pub mod result;
 pub mod snapshot;

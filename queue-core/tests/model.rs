@@ -1,14 +1,10 @@
-//! The engine handle against a plain reference model (`support/model.rs`): identical outcomes
+//! The engine handle against a plain reference model (`queue_core::model`): identical outcomes
 //! and identical states after every step, on random workloads whose runs together produce
 //! every `ResultCode` (asserted); and replay equivalence: reopening after random checkpoints
 //! gives the same state and the same answers to retried operation ids.
 
-#[path = "support/model.rs"]
-mod model_support;
-
 use std::cell::Cell;
 
-use model_support::{Model, project};
 use proptest::prelude::*;
 use proptest::test_runner::{
     Config as RunnerConfig, RngAlgorithm, TestCaseError, TestRng, TestRunner,
@@ -17,6 +13,7 @@ use queue_core::command::{ClientRequest, Command, InternalCommand};
 use queue_core::config::Config;
 use queue_core::engine::QueueEngine;
 use queue_core::ids::{ClientId, JobId, OperationId, QueueId, Slot, WorkerId};
+use queue_core::model::{Model, project};
 use queue_core::result::{CommandOutcome, ResultCode};
 
 /// Small tables so that every refusal is reachable.
@@ -116,7 +113,7 @@ fn resolve(model: &Model, job: JobRef) -> (JobId, WorkerId, u64) {
     match job {
         JobRef::Raw(id) => (JobId(id), WorkerId(0), 1),
         JobRef::Pick { index, fence } => {
-            let Some(record) = model.jobs.get(index % model.jobs.len().max(1)) else {
+            let Some(record) = model.jobs().get(index % model.jobs().len().max(1)) else {
                 return (JobId(index as u128), WorkerId(0), 1);
             };
             let (worker, epoch) = (record.worker_id, record.claim_epoch);

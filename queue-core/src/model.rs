@@ -1,11 +1,19 @@
-//! The reference model for `model.rs`: the spec of `docs/queue-core.md` written as plainly as
-//! possible (vectors and linear scans; it imports the engine's types, never its logic).
+//! The reference model of queue-core (cargo feature `model`; never in the production build):
+//! the spec of `docs/queue-core.md` written as plainly as possible (vectors and linear scans;
+//! it imports the engine's types, never its logic). The model tests (`tests/model.rs`) and the
+//! simulator drive it beside the engine: [`Model::submit`], [`Model::submit_untimed`],
+//! [`Model::internal`] and [`Model::tick`] return the outcomes the engine must return, and
+//! [`Model::projection`] must equal [`project`] of the engine's `StateDump` after every step.
+//! The commands' rules are in `model_commands.rs`.
 
-use queue_core::command::{ClientRequest, Command};
-use queue_core::config::Config;
-use queue_core::ids::{JobId, Lsn, OperationId, QueueId, Slot};
-use queue_core::result::{CommandOutcome, ResultCode};
-use queue_core::state_machine::{JobRecord, JobState, QueueRecord, StateDump};
+use crate::command::ClientRequest;
+use crate::config::Config;
+use crate::ids::{JobId, Lsn, OperationId, QueueId, Slot};
+use crate::result::{CommandOutcome, ResultCode};
+use crate::state_machine::{JobRecord, JobState, QueueRecord, StateDump};
+
+#[path = "model_commands.rs"]
+mod commands;
 
 struct ModelOp {
     operation_id: OperationId,
@@ -16,7 +24,7 @@ struct ModelOp {
 }
 
 /// The comparable part of a state: the dump without fingerprints.
-pub(crate) type Projection = (
+pub type Projection = (
     Lsn,
     Slot,
     JobId,
@@ -25,7 +33,9 @@ pub(crate) type Projection = (
     Vec<(OperationId, CommandOutcome, Lsn, Slot)>,
 );
 
-pub(crate) fn project(dump: &StateDump) -> Projection {
+/// The engine's dump as the model sees it.
+#[must_use]
+pub fn project(dump: &StateDump) -> Projection {
     let ops = dump.operations.iter().map(|o| {
         (
             o.operation_id,
@@ -48,18 +58,21 @@ fn code(code: ResultCode) -> CommandOutcome {
     CommandOutcome::code(code)
 }
 
-pub(crate) struct Model {
+/// The reference model: plain vectors, one per table of the engine.
+pub struct Model {
     config: Config,
     lsn: u64,
     slot: u64,
     watermark: u128,
     queues: Vec<QueueRecord>,
-    pub(crate) jobs: Vec<JobRecord>,
+    jobs: Vec<JobRecord>,
     ops: Vec<ModelOp>,
 }
 
 impl Model {
-    pub(crate) fn new(config: Config) -> Self {
+    /// An empty model: no queues, jobs or operations, slot 0, lsn 0.
+    #[must_use]
+    pub fn new(config: Config) -> Self {
         let (queues, jobs, ops) = (Vec::new(), Vec::new(), Vec::new());
         Self {
             config,
@@ -72,7 +85,15 @@ impl Model {
         }
     }
 
-    pub(crate) fn projection(&self) -> Projection {
+    /// The live jobs, in the order the model keeps them (creation order).
+    #[must_use]
+    pub fn jobs(&self) -> &[JobRecord] {
+        &self.jobs
+    }
+
+    /// The model's whole state; compare it with [`project`] of the engine's dump.
+    #[must_use]
+    pub fn projection(&self) -> Projection {
         let mut queues = self.queues.clone();
         queues.sort_by_key(|q| q.queue_id);
         let mut jobs = self.jobs.clone();
@@ -127,7 +148,7 @@ impl Model {
     }
 
     /// Every due claim's timeout, each its own frame at `slot`.
-    pub(crate) fn tick(&mut self, slot: u64) -> Vec<CommandOutcome> {
+    pub fn tick(&mut self, slot: u64) -> Vec<CommandOutcome> {
         let mut due: Vec<(Slot, JobId)> = self
             .jobs
             .iter()
@@ -140,7 +161,7 @@ impl Model {
             .collect()
     }
 
-    pub(crate) fn internal(&mut self, job: JobId, deadline: u64, slot: u64) -> CommandOutcome {
+    pub fn internal(&mut self, job: JobId, deadline: u64, slot: u64) -> CommandOutcome {
         self.tick(slot);
         self.apply_timeout(job, deadline, slot)
     }
@@ -181,7 +202,7 @@ impl Model {
     }
 
     /// The handle's `submit` without its tick (the caller ticks): dedupe, then apply.
-    pub(crate) fn submit_untimed(&mut self, request: &ClientRequest, slot: u64) -> CommandOutcome {
+    pub fn submit_untimed(&mut self, request: &ClientRequest, slot: u64) -> CommandOutcome {
         let live =
             |o: &&ModelOp| o.operation_id == request.operation_id && o.retire_after_slot >= slot;
         if let Some(op) = self.ops.iter().find(live) {
@@ -213,7 +234,7 @@ impl Model {
         outcome
     }
 
-    pub(crate) fn submit(&mut self, request: &ClientRequest, slot: u64) -> CommandOutcome {
+    pub fn submit(&mut self, request: &ClientRequest, slot: u64) -> CommandOutcome {
         self.tick(slot);
         self.submit_untimed(request, slot)
     }
@@ -229,7 +250,7 @@ impl Model {
     fn fenced(
         &self,
         job_id: JobId,
-        worker: queue_core::ids::WorkerId,
+        worker: crate::ids::WorkerId,
         epoch: u64,
     ) -> Result<JobRecord, ResultCode> {
         let job = self.lookup(job_id)?;
@@ -273,157 +294,5 @@ impl Model {
         let job = self.job(job_id);
         job.state = state;
         job.retire_after_slot = Some(Slot(retire));
-    }
-
-    #[allow(clippy::too_many_lines)] // one arm per command, read top to bottom like the doc
-    fn execute(&mut self, command: Command) -> Result<CommandOutcome, ResultCode> {
-        let (delay_max, vis_max) = (
-            self.config.max_delay_slots,
-            self.config.max_visibility_slots,
-        );
-        match command {
-            Command::CreateQueue {
-                queue_id,
-                max_attempts,
-            } => {
-                if max_attempts == 0 {
-                    return Err(ResultCode::InvalidRequest);
-                }
-                if self.queues.iter().any(|q| q.queue_id == queue_id) {
-                    return Err(ResultCode::AlreadyExists);
-                }
-                if self.queues.len() >= self.config.max_queues as usize {
-                    return Err(ResultCode::QueueTableFull);
-                }
-                let queue = QueueRecord {
-                    queue_id,
-                    max_attempts,
-                    ready_jobs: 0,
-                    claimed_jobs: 0,
-                    dead_jobs: 0,
-                };
-                self.queues.push(queue);
-                Ok(code(ResultCode::Ok))
-            }
-            Command::Enqueue {
-                queue_id,
-                delay_slots,
-            } => {
-                let available =
-                    self.later(delay_slots, delay_max, true, ResultCode::DelayOutOfRange)?;
-                if !self.queues.iter().any(|q| q.queue_id == queue_id) {
-                    return Err(ResultCode::QueueNotFound);
-                }
-                if self.jobs.len() >= self.config.max_jobs as usize {
-                    return Err(ResultCode::JobTableFull);
-                }
-                let job_id = JobId(u128::from(self.lsn));
-                self.jobs.push(JobRecord {
-                    job_id,
-                    queue_id,
-                    state: JobState::Ready,
-                    available_slot: Slot(available),
-                    ready_lsn: Lsn(self.lsn),
-                    attempts: 0,
-                    claim_epoch: 0,
-                    worker_id: queue_core::ids::WorkerId(0),
-                    deadline_slot: Slot(0),
-                    retire_after_slot: None,
-                });
-                self.queue(queue_id).ready_jobs += 1;
-                Ok(CommandOutcome::job(job_id))
-            }
-            Command::Claim {
-                queue_id,
-                worker_id,
-                visibility_slots,
-            } => {
-                let deadline = self.later(
-                    visibility_slots,
-                    vis_max,
-                    false,
-                    ResultCode::VisibilityOutOfRange,
-                )?;
-                if !self.queues.iter().any(|q| q.queue_id == queue_id) {
-                    return Err(ResultCode::QueueNotFound);
-                }
-                let slot = self.slot;
-                let next = self
-                    .jobs
-                    .iter()
-                    .filter(|j| j.queue_id == queue_id && j.state == JobState::Ready)
-                    .filter(|j| j.available_slot.get() <= slot)
-                    .min_by_key(|j| (j.available_slot, j.ready_lsn))
-                    .map(|j| j.job_id)
-                    .ok_or(ResultCode::QueueEmpty)?;
-                if self.bucket_full(deadline) {
-                    return Err(ResultCode::ExpirationIndexFull);
-                }
-                let job = self.job(next);
-                job.state = JobState::Claimed;
-                job.attempts += 1;
-                job.claim_epoch += 1;
-                job.worker_id = worker_id;
-                job.deadline_slot = Slot(deadline);
-                let epoch = job.claim_epoch;
-                self.queue(queue_id).ready_jobs -= 1;
-                self.queue(queue_id).claimed_jobs += 1;
-                Ok(CommandOutcome::claim(next, epoch, Slot(deadline)))
-            }
-            Command::Ack {
-                job_id,
-                worker_id,
-                claim_epoch,
-            } => {
-                let job = self.fenced(job_id, worker_id, claim_epoch)?;
-                self.queue(job.queue_id).claimed_jobs -= 1;
-                self.finish(job_id, JobState::Done);
-                Ok(CommandOutcome::job(job_id))
-            }
-            Command::Nack {
-                job_id,
-                worker_id,
-                claim_epoch,
-                delay_slots,
-            } => {
-                let available =
-                    self.later(delay_slots, delay_max, true, ResultCode::DelayOutOfRange)?;
-                let job = self.fenced(job_id, worker_id, claim_epoch)?;
-                self.fail_claim(job, available);
-                Ok(CommandOutcome::job(job_id))
-            }
-            Command::Extend {
-                job_id,
-                worker_id,
-                claim_epoch,
-                visibility_slots,
-            } => {
-                let deadline = self.later(
-                    visibility_slots,
-                    vis_max,
-                    false,
-                    ResultCode::VisibilityOutOfRange,
-                )?;
-                let job = self.fenced(job_id, worker_id, claim_epoch)?;
-                if deadline != job.deadline_slot.get() && self.bucket_full(deadline) {
-                    return Err(ResultCode::ExpirationIndexFull);
-                }
-                self.job(job_id).deadline_slot = Slot(deadline);
-                Ok(CommandOutcome::claim(
-                    job_id,
-                    job.claim_epoch,
-                    Slot(deadline),
-                ))
-            }
-            Command::Cancel { job_id } => {
-                let job = self.lookup(job_id)?;
-                if job.state != JobState::Ready {
-                    return Err(ResultCode::InvalidState);
-                }
-                self.queue(job.queue_id).ready_jobs -= 1;
-                self.finish(job_id, JobState::Cancelled);
-                Ok(CommandOutcome::job(job_id))
-            }
-        }
     }
 }
