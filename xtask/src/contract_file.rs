@@ -62,6 +62,11 @@ pub struct Modules {
     /// forbid. A name may not be in both lists (checked by [`validate`]).
     #[serde(default)]
     pub support: Option<Spanned<Vec<String>>>,
+    /// Cargo features that gate test-only code (`#[cfg(feature = "model")] pub mod model;`):
+    /// code compiled only under one of them counts as test code for every rule and for the
+    /// dup-report, like `#[cfg(test)]` code. Absent: none.
+    #[serde(default)]
+    pub test_features: Vec<String>,
 }
 
 impl Modules {

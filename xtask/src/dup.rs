@@ -215,7 +215,14 @@ fn setup(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Setup> {
         }
         roots
     };
-    let roots = distinct_names(roots, repo_root.as_deref(), &cwd);
+    let mut roots = distinct_names(roots, repo_root.as_deref(), &cwd);
+    // The contract's test features make code test code in every root, named or given.
+    if let Some(contract) = &contract {
+        for root in &mut roots {
+            root.test_features
+                .clone_from(&contract.modules.test_features);
+        }
+    }
     let runtime_path = repo_root
         .as_ref()
         .zip(contract.as_ref())

@@ -19,9 +19,11 @@ mod errors;
 pub(crate) mod lexer;
 mod nesting;
 pub mod parts;
+mod test_code;
 mod test_files;
 
 use errors::{not_utf8, parse_message};
+pub use test_code::{is_test_code, is_test_code_with};
 use test_files::{declared_modules, test_file_set};
 
 /// One tree to analyze: a crate folder, reported under `name` (its folder name).
@@ -30,6 +32,9 @@ pub struct Root {
     pub name: String,
     /// Absolute, lexically cleaned path.
     pub path: PathBuf,
+    /// Cargo features whose `#[cfg(feature = "..")]`-gated code counts as test code in this
+    /// root (the contract's `[modules] test_features`; empty for a root given by path alone).
+    pub test_features: Vec<String>,
 }
 
 impl Root {
@@ -40,7 +45,11 @@ impl Root {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        Root { name, path }
+        Root {
+            name,
+            path,
+            test_features: Vec::new(),
+        }
     }
 }
 
@@ -136,30 +145,6 @@ fn module_name(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// True for `#[test]`, `#[cfg(test)]` and `#[cfg(all(test, ..))]`-style attributes.
-#[must_use]
-pub fn is_test_code(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        let path = attr.path();
-        if path.is_ident("test") {
-            return true;
-        }
-        if !path.is_ident("cfg") {
-            return false;
-        }
-        let Ok(tokens) = attr.meta.require_list().map(|list| list.tokens.clone()) else {
-            return false;
-        };
-        // `cfg(test)`, `cfg(all(test, feature = ".."))`; `cfg(not(test))` is not test code.
-        let text = tokens.to_string();
-        let words: Vec<&str> = text
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .collect();
-        words.contains(&"test") && !words.contains(&"not")
-    })
 }
 
 /// The outer attributes of an item (where `#[cfg(test)]` and `#[test]` sit).
@@ -279,7 +264,8 @@ where
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(index) else { break };
-                    match process(file, max_part_bytes, &analyze_part) {
+                    let features = &roots[file.root].test_features;
+                    match process(file, features, max_part_bytes, &analyze_part) {
                         Ok(out) => outputs.lock().expect("no worker panics").push((index, out)),
                         Err(error) => {
                             fail(error);
@@ -329,6 +315,7 @@ struct PerFile<T> {
 
 fn process<T, F>(
     file: &FileInput,
+    test_features: &[String],
     max_part_bytes: usize,
     analyze_part: &F,
 ) -> anyhow::Result<PerFile<T>>
@@ -373,7 +360,7 @@ where
         let parsed = syn::parse_file(part);
         let outcome = match &parsed {
             Ok(syntax) => {
-                modules.extend(declared_modules(&file.path, syntax));
+                modules.extend(declared_modules(&file.path, syntax, test_features));
                 let first_line = start.line;
                 results.push(analyze_part(
                     file,

@@ -20,6 +20,25 @@ fn test_attributes_are_recognized() {
 }
 
 #[test]
+fn code_gated_only_by_a_test_feature_is_test_code() {
+    let features = ["model".to_owned(), "testkit".to_owned()];
+    let test = |source: &str| is_test_code_with(&attrs(source), &features);
+    assert!(test("#[cfg(feature = \"model\")]"));
+    assert!(test("#[cfg(any(test, feature = \"testkit\"))]"));
+    assert!(test(
+        "#[cfg(any(feature = \"model\", feature = \"testkit\"))]"
+    ));
+    assert!(test("#[cfg(all(feature = \"model\", unix))]"));
+    assert!(!test("#[cfg(feature = \"other\")]"));
+    assert!(!test("#[cfg(any(feature = \"model\", unix))]"));
+    assert!(!test("#[cfg(not(feature = \"model\"))]"));
+    assert!(!test("#[cfg(any())]"));
+    assert!(!test("#[cfg(unix)]"));
+    // Without the list, a feature gate is production code.
+    assert!(!is_test_code(&attrs("#[cfg(feature = \"model\")]")));
+}
+
+#[test]
 fn files_are_found_sorted_parsed_and_test_files_marked() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("crate-a");

@@ -315,3 +315,43 @@ fn a_pending_crate_is_a_note_while_missing_and_checked_once_it_exists() {
     let report = check(dir.path(), None);
     assert_eq!(found(&report), [("layers", "beta/src/lib.rs", 1, 5)]);
 }
+
+#[test]
+fn modules_gated_by_a_test_feature_are_test_code_and_others_are_not() {
+    let root = fixture("test-features");
+    let report = check(&root, None);
+    // The same HashMap module under six gates: `model` (listed in `[modules] test_features`),
+    // `all(model, unix)`, an inline `model` module and a file declared by model.rs pass; no
+    // gate, the unlisted `other`, `any(model, unix)` and `not(model)` are production code.
+    // The self dev-dependency that turns `model` on for the tests passes `deps` and
+    // `independence`.
+    assert_eq!(
+        found(&report),
+        [
+            ("collections", "alpha/src/either.rs", 3, 23),
+            ("collections", "alpha/src/lib.rs", 19, 27),
+            ("collections", "alpha/src/other.rs", 3, 23),
+            ("collections", "alpha/src/plain.rs", 3, 23),
+        ],
+        "{report:#?}"
+    );
+    // The list is data: the same tree under a contract without it fails in every module.
+    let without = root.join("contracts/no-test-features.toml");
+    let report = check(&root, Some(&without));
+    let files: Vec<&str> = found(&report).iter().map(|f| f.1).collect();
+    assert_eq!(
+        files,
+        [
+            "alpha/src/both.rs",
+            "alpha/src/either.rs",
+            "alpha/src/lib.rs",
+            "alpha/src/lib.rs",
+            "alpha/src/model.rs",
+            "alpha/src/model_parts.rs",
+            "alpha/src/other.rs",
+            "alpha/src/plain.rs",
+        ],
+        "{report:#?}"
+    );
+    assert!(found(&report).iter().all(|f| f.0 == "collections"));
+}

@@ -168,6 +168,7 @@ pub fn analyze_files(
                 roots.push(Root {
                     name,
                     path: info.path.clone(),
+                    test_features: contract.modules.test_features.clone(),
                 });
             }
         }
@@ -184,6 +185,7 @@ pub fn analyze_files(
         roots.push(Root {
             name: contract.runtime.clone(),
             path: info.path.clone(),
+            test_features: contract.modules.test_features.clone(),
         });
     }
     let files: Vec<_> = source::discover(&roots, Some(root), cwd)?
@@ -191,8 +193,8 @@ pub fn analyze_files(
         .filter(|f| !is_excluded(contract, &f.display))
         .collect();
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let analyzed = source::analyze(files, &roots, threads, |_, text, syntax| {
-        let mut facts = facts::collect(text, syntax);
+    let analyzed = source::analyze(files, &roots, threads, |file, text, syntax| {
+        let mut facts = facts::collect(text, syntax, &roots[file.root].test_features);
         if copies_checked {
             facts.units = crate::dup::file_units(text, syntax, false);
         }

@@ -11,7 +11,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use crate::source::{is_test_code, item_attrs};
+use crate::source::{is_test_code_with, item_attrs};
 
 use super::imports::{self, PathRef};
 
@@ -88,10 +88,13 @@ pub struct FileFacts {
     pub units: Vec<crate::dup::Unit>,
 }
 
-/// Collects the facts of a parsed file.
+/// Collects the facts of a parsed file; code gated by one of `test_features` is test code.
 #[must_use]
-pub fn collect(text: &str, syntax: &syn::File) -> FileFacts {
-    let mut items = ItemVisitor::default();
+pub fn collect(text: &str, syntax: &syn::File, test_features: &[String]) -> FileFacts {
+    let mut items = ItemVisitor {
+        test_features: test_features.to_vec(),
+        ..ItemVisitor::default()
+    };
     items.visit_file(syntax);
     let paths = imports::collect(syntax, &items.local_names, &items.test_ranges);
     let mut tokens = Vec::new();
@@ -193,6 +196,8 @@ fn token(kind: TokenKind, pos: Pos, test: bool) -> Token {
 /// Walks items: test ranges, public names, module declarations, locally defined names.
 #[derive(Default)]
 struct ItemVisitor {
+    /// The root's test features (see [`is_test_code_with`]).
+    test_features: Vec<String>,
     test_depth: usize,
     test_ranges: Vec<(Pos, Pos)>,
     pub_names: Vec<PubName>,
@@ -237,7 +242,7 @@ impl ItemVisitor {
     }
 
     fn enter(&mut self, attrs: &[syn::Attribute], span: Span) -> bool {
-        let test = is_test_code(attrs);
+        let test = is_test_code_with(attrs, &self.test_features);
         if test {
             let end = span.end();
             let end = Pos {

@@ -8,7 +8,7 @@ use super::Violation;
 use super::crates::{CrateInfo, Resolved, SourceFile};
 use super::facts::{Pos, TokenKind, pattern_tokens};
 use super::imports::PathRef;
-use super::manifest::DepKind;
+use super::manifest::{DepKind, Dependency};
 use super::{copies, nested, ownership, words};
 
 /// Every violation of every rule, unsorted.
@@ -134,6 +134,9 @@ fn crate_edges(
             .map(|c| (c.ident.clone(), c))
             .collect();
         for dep in from.manifest.iter().flat_map(|m| &m.dependencies) {
+            if is_self_dev_dependency(from, dep) {
+                continue;
+            }
             if let Some(target) = resolved.by_package(&dep.package) {
                 names.push((dep.key.replace('-', "_"), target));
                 if let Some(message) = judge(&from.name, &target.name) {
@@ -165,6 +168,13 @@ fn crate_edges(
     }
 }
 
+/// A crate's dev-dependency on itself (`quota-core = { path = ".", features = ["model"] }`)
+/// only turns on its own test features for its own tests: it brings no other crate into the
+/// build, so neither an import of another crate nor a dependency the allowlist must hold.
+fn is_self_dev_dependency(krate: &CrateInfo, dep: &Dependency) -> bool {
+    dep.kind == DepKind::Dev && dep.package == krate.package
+}
+
 fn forbidden_import(scope: &Scope, out: &mut Vec<Violation>) {
     let patterns: Vec<Vec<&str>> = scope
         .rule
@@ -192,7 +202,8 @@ fn dependency_allowlist(scope: &Scope, out: &mut Vec<Violation>) {
     for krate in scope.crates {
         for dep in krate.manifest.iter().flat_map(|m| &m.dependencies) {
             let allowed = allow.contains(&dep.package)
-                || (dep.kind == DepKind::Dev && dev_allow.contains(&dep.package));
+                || (dep.kind == DepKind::Dev && dev_allow.contains(&dep.package))
+                || is_self_dev_dependency(krate, dep);
             if allowed {
                 continue;
             }

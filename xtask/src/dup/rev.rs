@@ -30,15 +30,20 @@ pub fn baseline_at(
                 repo_root.display()
             );
         };
-        relative.push((root.name.clone(), inside.to_path_buf()));
+        relative.push((
+            root.name.clone(),
+            inside.to_path_buf(),
+            root.test_features.clone(),
+        ));
     }
     let worktree = Worktree::add(repo_root, rev).with_context(|| format!("--rev {rev}"))?;
     // Roots that did not exist at `rev` contribute nothing to the baseline.
     let roots: Vec<Root> = relative
         .into_iter()
-        .map(|(name, inside)| Root {
+        .map(|(name, inside, test_features)| Root {
             name,
             path: worktree.path().join(inside),
+            test_features,
         })
         .filter(|root| root.path.is_dir())
         .collect();

@@ -1,15 +1,19 @@
 //! Which files are test code: under a `tests/` or `benches/` folder of their root, declared
-//! as `#[cfg(test)] mod name;` (with or without `#[path]`), below such a file, or declared by a
-//! test file.
+//! as `#[cfg(test)] mod name;` or under a test feature of the root (`#[cfg(feature = "model")]
+//! mod name;`, with or without `#[path]`), below such a file, or declared by a test file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::{FileInput, PerFile, Root, is_test_code};
+use super::{FileInput, PerFile, Root, is_test_code_with};
 
 /// Files declared by `path` through out-of-line `mod name;` items, each with whether the
-/// declaration is test code (`#[cfg(test)] mod name;`).
-pub(super) fn declared_modules(path: &Path, syntax: &syn::File) -> Vec<(PathBuf, bool)> {
+/// declaration is test code (`#[cfg(test)] mod name;`, or gated by one of `test_features`).
+pub(super) fn declared_modules(
+    path: &Path,
+    syntax: &syn::File,
+    test_features: &[String],
+) -> Vec<(PathBuf, bool)> {
     let dir = path.parent().unwrap_or(Path::new(""));
     let stem = path
         .file_stem()
@@ -29,7 +33,7 @@ pub(super) fn declared_modules(path: &Path, syntax: &syn::File) -> Vec<(PathBuf,
         if module.content.is_some() {
             continue;
         }
-        let test = is_test_code(&module.attrs);
+        let test = is_test_code_with(&module.attrs, test_features);
         // `#[path = "x_tests.rs"] mod tests;` is relative to the declaring file's folder.
         if let Some(path) = path_attribute(&module.attrs) {
             found.push((dir.join(path), test));
