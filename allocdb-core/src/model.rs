@@ -18,6 +18,7 @@ mod leases;
 type Code = ResultCode;
 
 /// A stored operation: the request itself stands in for the engine's fingerprint.
+#[derive(Clone, Debug)]
 struct StoredOp {
     request: ClientRequest,
     outcome: CommandOutcome,
@@ -26,7 +27,7 @@ struct StoredOp {
 }
 
 /// What both sides are compared on (the fingerprint is the engine's business).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Projection {
     lsn: Lsn,
     slot: Slot,
@@ -61,6 +62,7 @@ pub fn project(dump: &StateDump) -> Projection {
 }
 
 /// The reference model: plain vectors, one per table of the engine.
+#[derive(Clone, Debug)]
 pub struct Model {
     config: Config,
     lsn: u64,

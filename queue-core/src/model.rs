@@ -15,6 +15,7 @@ use crate::state_machine::{JobRecord, JobState, QueueRecord, StateDump};
 #[path = "model_commands.rs"]
 mod commands;
 
+#[derive(Clone, Debug)]
 struct ModelOp {
     operation_id: OperationId,
     request: ClientRequest,
@@ -59,6 +60,7 @@ fn code(code: ResultCode) -> CommandOutcome {
 }
 
 /// The reference model: plain vectors, one per table of the engine.
+#[derive(Clone, Debug)]
 pub struct Model {
     config: Config,
     lsn: u64,

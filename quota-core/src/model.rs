@@ -25,6 +25,7 @@ pub fn project(dump: &StateDump) -> Projection {
     dump
 }
 
+#[derive(Clone, Debug)]
 struct ModelOperation {
     request: ClientRequest,
     outcome: CommandOutcome,
@@ -33,6 +34,7 @@ struct ModelOperation {
 }
 
 /// The reference model: the spec's rules written as plainly as possible.
+#[derive(Clone, Debug)]
 pub struct Model {
     config: Config,
     lsn: u64,

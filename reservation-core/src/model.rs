@@ -11,6 +11,7 @@ use crate::ids::{ClientId, HoldId, Lsn, OperationId, PoolId, Slot};
 use crate::result::{CommandOutcome, ResultCode};
 use crate::state_machine::{HoldRecord, HoldState, PoolRecord, StateDump};
 
+#[derive(Clone, Debug)]
 struct ModelOp {
     operation_id: OperationId,
     client_id: ClientId,
@@ -21,6 +22,7 @@ struct ModelOp {
 }
 
 /// The reference model: the spec, written as plainly as possible.
+#[derive(Clone, Debug)]
 pub struct Model {
     config: Config,
     lsn: u64,

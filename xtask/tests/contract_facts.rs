@@ -4,7 +4,7 @@ use xtask::contract::facts::{FileFacts, collect};
 use xtask::contract::imports::RefKind;
 
 fn facts(text: &str) -> FileFacts {
-    collect(text, &syn::parse_file(text).unwrap())
+    collect(text, &syn::parse_file(text).unwrap(), &[])
 }
 
 /// `(path, kind, from_alias, test)` of every path.
