@@ -32,6 +32,7 @@ mod render_html;
 mod render_text;
 pub mod report;
 mod rev;
+mod tables;
 mod units;
 
 use std::collections::BTreeSet;
@@ -53,7 +54,7 @@ use crate::workspace::{CONTRACT_FILE, absolute, display_path};
 /// it counts lines. It goes up with every change that can change the report of unchanged code,
 /// so that a delta against a baseline measured by another version is not read as a change of
 /// the code (`--baseline` and `--rev` warn). Reports without the field were made by version 1.
-pub const DETECTOR_VERSION: u32 = 6;
+pub const DETECTOR_VERSION: u32 = 7;
 
 /// What to scan and how.
 #[derive(Clone, Debug)]

@@ -22,6 +22,7 @@ use std::hash::BuildHasherDefault;
 
 use super::hash::{IdHasher, mix};
 use super::near::overlap;
+use super::tables::tables_apart;
 use super::units::Unit;
 
 /// Options of the clone search.
@@ -76,7 +77,8 @@ pub fn shares_vocabulary(a: &Unit, b: &Unit) -> bool {
 /// enums of six variants, two structs of four fields are a coincidence of shape).
 #[must_use]
 pub fn renamed_link(a: &Unit, b: &Unit) -> bool {
-    (category(&a.item) == 1 && category(&b.item) == 1) || shares_vocabulary(a, b)
+    !tables_apart(a, b)
+        && ((category(&a.item) == 1 && category(&b.item) == 1) || shares_vocabulary(a, b))
 }
 
 /// True when `a` and `b` share at least `share` of the smaller one's distinct identifiers.

@@ -275,3 +275,86 @@ fn a_bijection_links_functions_without_shared_names_but_not_other_items() {
         .is_empty()
     );
 }
+
+/// A decoder of a `u8` onto `ty` (a table: its body is one `match` inside `Ok(..)`).
+fn decoder(name: &str, ty: &str, variants: [&str; 4]) -> String {
+    let arms: Vec<String> = (variants.iter().enumerate())
+        .map(|(code, variant)| format!("        {code} => {ty}::{variant},"))
+        .collect();
+    format!(
+        "fn {name}(value: u8) -> Result<{ty}, SnapshotError> {{\n    Ok(match value {{\n{}\n        _ => return Err(bad(\"state\", value)),\n    }})\n}}\n",
+        arms.join("\n")
+    )
+}
+
+#[test]
+fn tables_over_different_types_are_apart_and_the_same_table_is_a_copy() {
+    let lease = decoder(
+        "lease_state",
+        "LeaseState",
+        ["Held", "Active", "Done", "Gone"],
+    );
+    let hold = decoder(
+        "hold_state",
+        "HoldState",
+        ["Held", "Active", "Done", "Gone"],
+    );
+    let files = units(&[&lease, &hold]);
+    let (a, b) = (&files[0][0], &files[1][0]);
+    // Renamed copies by shape, with shared names: linked before the table rule.
+    assert_eq!(a.renamed, b.renamed);
+    assert!(shares_vocabulary(a, b));
+    assert!(a.table_signature != 0 && b.table_signature != 0);
+    assert!(tables_apart(a, b));
+    assert!(!renamed_link(a, b));
+    assert!(found(&files, &Options::default()).is_empty());
+    // The same table over the same types, renamed (its own name aside) or with an arm
+    // changed, is a copy.
+    let same = decoder(
+        "lease_state_v2",
+        "LeaseState",
+        ["Held", "Active", "Done", "Gone"],
+    );
+    let edited = decoder(
+        "lease_state",
+        "LeaseState",
+        ["Held", "Active", "Done", "Lost"],
+    );
+    for other in [same, edited] {
+        let files = units(&[&lease, &other]);
+        assert!(!tables_apart(&files[0][0], &files[1][0]));
+        assert_eq!(found(&files, &Options::default()).len(), 1);
+    }
+}
+
+#[test]
+fn a_table_method_of_another_owner_is_apart_and_only_match_bodies_are_tables() {
+    let method = |owner: &str, prefix: &str| {
+        format!(
+            "impl {owner} {{\n    pub const fn result_code(self) -> ResultCode {{\n        match self {{\n            Self::{prefix}NotFound => ResultCode::{prefix}NotFound,\n            Self::{prefix}Retired => ResultCode::{prefix}Retired,\n            Self::{prefix}Expired => ResultCode::{prefix}Expired,\n            Self::{prefix}Revoked => ResultCode::{prefix}Revoked,\n        }}\n    }}\n}}\n"
+        )
+    };
+    let owners = |a: &str, b: &str| {
+        let files = units(&[&method(a, "Lease"), &method(b, "Lease")]);
+        tables_apart(&files[0][1], &files[1][1])
+    };
+    assert!(owners("LeaseLookupError", "HoldLookupError"));
+    assert!(!owners("LeaseLookupError", "LeaseLookupError"));
+    // A body of a statement and a match, of a method chain, or a match with a block arm (code,
+    // not a mapping: `encode_option_u64` / `encode_option_u128` stay renamed copies) is not a
+    // table.
+    let not_tables = units(&[
+        "fn f(x: u8) -> u8 {\n    let y = x;\n    match y {\n        0 => 1,\n        _ => 2,\n    }\n}\n",
+        "fn g(x: &[u8]) -> usize {\n    x.iter().filter(|v| **v > 0).count()\n}\n",
+        "fn h(out: &mut Vec<u8>, x: Option<u8>) {\n    match x {\n        Some(v) => {\n            out.push(v);\n        }\n        None => out.push(0),\n    }\n}\n",
+    ]);
+    assert!(not_tables.iter().all(|file| file[0].table_signature == 0));
+    // Attributes and the function's own name are not part of the signature.
+    let named = units(&[
+        "#[must_use]\nfn a(x: u8) -> u8 {\n    match x {\n        _ => 0,\n    }\n}\n",
+        "fn b(x: u8) -> u8 {\n    match x {\n        _ => 0,\n    }\n}\n",
+        "fn b(y: u8) -> u8 {\n    match y {\n        _ => 0,\n    }\n}\n",
+    ]);
+    assert_eq!(named[0][0].table_signature, named[1][0].table_signature);
+    assert_ne!(named[1][0].table_signature, named[2][0].table_signature);
+}

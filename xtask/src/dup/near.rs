@@ -12,6 +12,7 @@ use super::classes::{
     UnitRef, category, matched_lines, shares_vocabulary, shares_vocabulary_at, similarity,
 };
 use super::hash::{IdHasher, mix};
+use super::tables::{is_table, tables_apart};
 use super::units::Unit;
 
 pub(super) struct NearSearch<'a> {
@@ -122,7 +123,8 @@ impl<'a> NearSearch<'a> {
                 stats.comparisons += 1;
                 let similarity =
                     similarity(&self.unit(*index).shape, &self.unit(*other_index).shape);
-                if similarity >= t && !table_like(self.unit(*index), self.unit(*other_index)) {
+                let (a, b) = (self.unit(*index), self.unit(*other_index));
+                if similarity >= t && !table_like(a, b) && !tables_apart(a, b) {
                     sets.union(*index, *other_index, similarity);
                 }
             }
@@ -178,6 +180,7 @@ impl NearSearch<'_> {
                     || shared_rare < GAPPED_MIN_RARE
                     || !shares_vocabulary(a, b)
                     || !shares_vocabulary_at(a, b, GAPPED_VOCABULARY)
+                    || tables_apart(a, b)
                 {
                     continue;
                 }
@@ -199,25 +202,13 @@ impl NearSearch<'_> {
     }
 }
 
-/// A table (a `match` of arms of one shape) has few distinct shape lines, and two tables over
-/// different enums reach any similarity: a near link between tables needs most of the names
-/// of the smaller one.
 /// A table (a `match` whose arms have one shape: `Command::name`, an error's result code)
 /// has few distinct shape lines, and two tables over different enums reach any similarity: a
 /// near link between tables also needs [`TABLE_VOCABULARY`] of the smaller one's names.
 /// (Gapped links already need 70% of them.)
 fn table_like(a: &Unit, b: &Unit) -> bool {
-    let few_distinct = |u: &Unit| {
-        let mut lines = u.shape.clone();
-        lines.sort_unstable();
-        lines.dedup();
-        lines.len() < TABLE_DISTINCT_LINES
-    };
-    (few_distinct(a) || few_distinct(b)) && !shares_vocabulary_at(a, b, TABLE_VOCABULARY)
+    (is_table(a) || is_table(b)) && !shares_vocabulary_at(a, b, TABLE_VOCABULARY)
 }
-
-/// A unit with fewer distinct shape lines than this is a table (see [`table_like`]).
-const TABLE_DISTINCT_LINES: usize = 5;
 /// The share of names a near link between tables needs (measured on the labeled set:
 /// `docs/dup-report.md`).
 const TABLE_VOCABULARY: f64 = 0.5;

@@ -14,6 +14,7 @@ use proc_macro2::{LineColumn, Span};
 
 use super::hash::{IdHasher, fnv, mix};
 use super::items::{delimiter_close, impl_label, item_end, item_label, type_name};
+use super::tables::{Signature, is_match_table, signature_hash};
 use crate::source::lexer::{Class, Lexeme, tokenize};
 use crate::source::{is_test_code, item_attrs};
 
@@ -42,6 +43,12 @@ pub struct Unit {
     pub vocabulary: Vec<u64>,
     /// Nesting depth: 0 for top-level items, 1 for methods of a top-level impl, ...
     pub depth: u32,
+    /// For a table, a function whose body is one `match` (alone or as the one argument of a
+    /// call, `Ok(match x { .. })`): a hash of what it maps, its owner type (for a method) and
+    /// the names of its signature (parameters, their types, the return type), its own name and
+    /// attributes aside. 0 for every other unit. Two tables with different signatures map
+    /// different types (see [`super::classes::tables_apart`]).
+    pub table_signature: u64,
 }
 
 /// Turns a parsed file into units. Test code (`#[cfg(test)]` modules, `#[test]` functions) is
@@ -120,6 +127,16 @@ impl Context<'_> {
                         self.items(content, open, depth);
                     }
                 }
+                syn::Item::Fn(f) if is_match_table(&f.block) => {
+                    let signature = Signature {
+                        owner: "",
+                        name: &f.sig.ident,
+                        body: self.offset_after(f.block.brace_token.span.open()),
+                    };
+                    if let Some(label) = item_label(item) {
+                        self.table(label, range, depth, &signature);
+                    }
+                }
                 _ => {
                     if let Some(label) = item_label(item) {
                         self.unit(label, range, depth);
@@ -146,7 +163,17 @@ impl Context<'_> {
             if let syn::ImplItem::Fn(f) = item
                 && (self.include_tests || !is_test_code(&f.attrs))
             {
-                self.unit(format!("fn {owner}::{}", f.sig.ident), range, depth);
+                let label = format!("fn {owner}::{}", f.sig.ident);
+                if is_match_table(&f.block) {
+                    let signature = Signature {
+                        owner,
+                        name: &f.sig.ident,
+                        body: self.offset_after(f.block.brace_token.span.open()),
+                    };
+                    self.table(label, range, depth, &signature);
+                } else {
+                    self.unit(label, range, depth);
+                }
             }
         }
     }
@@ -157,6 +184,26 @@ impl Context<'_> {
     }
 
     fn unit(&mut self, item: String, range: std::ops::Range<usize>, depth: u32) {
+        self.push_unit(item, range, depth, None);
+    }
+
+    fn table(
+        &mut self,
+        item: String,
+        range: std::ops::Range<usize>,
+        depth: u32,
+        signature: &Signature<'_>,
+    ) {
+        self.push_unit(item, range, depth, Some(signature));
+    }
+
+    fn push_unit(
+        &mut self,
+        item: String,
+        range: std::ops::Range<usize>,
+        depth: u32,
+        signature: Option<&Signature<'_>>,
+    ) {
         let first = self
             .tokens
             .partition_point(|t| (t.start as usize) < range.start);
@@ -168,6 +215,11 @@ impl Context<'_> {
         };
         let hashes = &self.hashes[first..last];
         let fingerprint = fingerprint(tokens, hashes, self.text, &mut self.numbering);
+        let table_signature = signature.map_or(0, |s| {
+            let name = fnv(s.name.to_string().as_bytes());
+            let head = tokens.partition_point(|t| (t.start as usize) < s.body);
+            signature_hash(&tokens[..head], &hashes[..head], self.text, s.owner, name)
+        });
         self.units.push(Unit {
             item,
             start_line: tokens[0].line.saturating_add(self.lines_before),
@@ -181,6 +233,7 @@ impl Context<'_> {
                 .collect(),
             vocabulary: fingerprint.vocabulary,
             depth,
+            table_signature,
         });
     }
 }
