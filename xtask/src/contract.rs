@@ -11,11 +11,14 @@
 mod copies;
 mod crates;
 pub mod facts;
+mod facts_parts;
 pub mod imports;
+mod imports_code;
 mod manifest;
 mod nested;
 pub mod output;
 pub mod ownership;
+pub mod patterns;
 mod rules;
 mod sarif;
 mod words;

@@ -10,8 +10,8 @@
 //! for callers that already hold parsed files (the `contract` lint's `no-local-copy` rule):
 //!
 //! ```text
-//! // inside source::analyze's closure, on the parsing thread (plain data out):
-//! let units: Vec<Unit> = dup::file_units(text, syntax, /* include_tests */ false);
+//! // inside source::analyze_parts's closure, on the parsing thread (plain data out):
+//! let units: Vec<Unit> = dup::part_units(part.text, part.syntax, false, part.first_line);
 //! // later, files in a fixed order (say runtime files first, then each engine's):
 //! let lists: Vec<&[Unit]> = files.iter().map(|f| f.units.as_slice()).collect();
 //! let (classes, _stats) = dup::find_clones(&lists, &dup::Options::default());

@@ -19,12 +19,13 @@ mod errors;
 pub(crate) mod lexer;
 mod nesting;
 pub mod parts;
+mod passes;
 mod test_code;
 mod test_files;
 
-use errors::{not_utf8, parse_message};
+use passes::{PerFile, process};
 pub use test_code::{is_test_code, is_test_code_with};
-use test_files::{declared_modules, test_file_set};
+use test_files::test_file_set;
 
 /// One tree to analyze: a crate folder, reported under `name` (its folder name).
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -177,64 +178,26 @@ pub fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
 /// for other threads is 2 MiB.
 pub const WORKER_STACK_BYTES: usize = 8 << 20;
 
-/// One part of a file as [`analyze_parts`] hands it over: its text, its tree, and the line of
-/// the file its first line is (spans and lines in `syntax` and `text` count from 1 in the
-/// part).
+/// One part of a file as [`analyze_parts`] hands it over: its text, its tree, the line of
+/// the file its first line is and the column (in characters, 0-based) its first character has
+/// on that line (spans and lines in `syntax` and `text` count from 1 in the part).
 pub struct Part<'a> {
     pub text: &'a str,
     pub syntax: &'a syn::File,
     pub first_line: u32,
+    pub first_column: usize,
 }
 
-/// Reads, parses and analyzes every file on `threads` worker threads, each file whole.
-///
-/// # Errors
-/// A file that cannot be read (a file that is not UTF-8, nests deeper than
-/// [`nesting::MAX_NESTING_DEPTH`] or does not parse is a [`ParseError`] in its
-/// [`Analyzed::result`] instead).
-///
-/// # Panics
-/// Only if `analyze_file` panics on a worker thread (the panic is propagated).
-pub fn analyze<T, F>(
-    files: Vec<FileInput>,
-    roots: &[Root],
-    threads: usize,
-    analyze_file: F,
-) -> anyhow::Result<Vec<Analyzed<T>>>
-where
-    T: Send,
-    F: Fn(&FileInput, &str, &syn::File) -> T + Sync,
-{
-    let whole = analyze_parts(files, roots, threads, usize::MAX, |file, part| {
-        analyze_file(file, part.text, part.syntax)
-    })?;
-    Ok(whole
-        .into_iter()
-        .map(|analyzed| Analyzed {
-            result: analyzed.result.and_then(|mut parts| {
-                // A file of any size is one part when parts are unbounded.
-                parts.pop().ok_or_else(|| ParseError {
-                    file: analyzed.file.display.clone(),
-                    line: 1,
-                    column: 1,
-                    message: "file has no parts".to_owned(),
-                })
-            }),
-            file: analyzed.file,
-            test_file: analyzed.test_file,
-            lines: analyzed.lines,
-        })
-        .collect())
-}
-
-/// Like [`analyze`], but a file larger than `max_part_bytes` is parsed in parts cut between
-/// top-level items ([`parts::part_starts`]), each analyzed and dropped before the next is
+/// Reads, parses and analyzes every file on `threads` worker threads. A file larger than
+/// `max_part_bytes` is parsed in parts cut between top-level items ([`parts::part_starts`]), each analyzed and dropped before the next is
 /// parsed, so that the parse of one file holds about `max_part_bytes` of source at a time; the
 /// result holds one `T` per part, in file order.
 ///
 /// # Errors
-/// As [`analyze`]; a part that does not parse makes the file a [`ParseError`] (at its place in
-/// the file).
+/// A file that cannot be read (a file that is not UTF-8, nests deeper than
+/// [`nesting::MAX_NESTING_DEPTH`] or does not parse is a [`ParseError`] in its
+/// [`Analyzed::result`] instead; a part that does not parse makes the file one, at its place
+/// in the file). `usize::MAX` as `max_part_bytes` parses every file whole.
 ///
 /// # Panics
 /// Only if `analyze_part` panics on a worker thread (the panic is propagated).
@@ -248,6 +211,43 @@ pub fn analyze_parts<T, F>(
 where
     T: Send,
     F: Fn(&FileInput, Part<'_>) -> T + Sync,
+{
+    let no_context: Option<&fn(&mut (), &Part<'_>)> = None;
+    analyze_parts_in_context(
+        files,
+        roots,
+        threads,
+        max_part_bytes,
+        no_context,
+        |file, part, ()| analyze_part(file, part),
+    )
+}
+
+/// Like [`analyze_parts`], for analyses that need something of the whole file in every part
+/// (the contract resolves a path with the file's `use` declarations and item names, wherever
+/// they are). A file of several parts is parsed twice, one part at a time: first every part
+/// goes to `gather`, which builds the file's context `C`, then every part goes to
+/// `analyze_part` with it. A file of one part is parsed once, `gather` before `analyze_part`.
+/// With `gather` `None`, every file is parsed once and the context is `C::default()`.
+///
+/// # Errors
+/// As [`analyze_parts`].
+///
+/// # Panics
+/// Only if `gather` or `analyze_part` panics on a worker thread (the panic is propagated).
+pub fn analyze_parts_in_context<C, T, G, F>(
+    files: Vec<FileInput>,
+    roots: &[Root],
+    threads: usize,
+    max_part_bytes: usize,
+    gather: Option<&G>,
+    analyze_part: F,
+) -> anyhow::Result<Vec<Analyzed<Vec<T>>>>
+where
+    C: Default,
+    T: Send,
+    G: Fn(&mut C, &Part<'_>) + Sync,
+    F: Fn(&FileInput, Part<'_>, &C) -> T + Sync,
 {
     let next = AtomicUsize::new(0);
     let outputs: Mutex<Vec<(usize, PerFile<T>)>> = Mutex::new(Vec::with_capacity(files.len()));
@@ -265,7 +265,7 @@ where
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(index) else { break };
                     let features = &roots[file.root].test_features;
-                    match process(file, features, max_part_bytes, &analyze_part) {
+                    match process(file, features, max_part_bytes, gather, &analyze_part) {
                         Ok(out) => outputs.lock().expect("no worker panics").push((index, out)),
                         Err(error) => {
                             fail(error);
@@ -303,100 +303,6 @@ where
             result: out.result,
         })
         .collect())
-}
-
-struct PerFile<T> {
-    lines: usize,
-    result: Result<Vec<T>, ParseError>,
-    /// Paths of files this one declares as out-of-line `mod name;`, and whether the
-    /// declaration is `#[cfg(test)]`.
-    modules: Vec<(PathBuf, bool)>,
-}
-
-fn process<T, F>(
-    file: &FileInput,
-    test_features: &[String],
-    max_part_bytes: usize,
-    analyze_part: &F,
-) -> anyhow::Result<PerFile<T>>
-where
-    F: Fn(&FileInput, Part<'_>) -> T,
-{
-    let bytes =
-        std::fs::read(&file.path).with_context(|| format!("reading {}", file.path.display()))?;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            return Ok(not_utf8(
-                file,
-                error.as_bytes(),
-                error.utf8_error().valid_up_to(),
-            ));
-        }
-    };
-    let lines = text.lines().count();
-    let failed = |line: usize, column: usize, message: String| PerFile {
-        lines,
-        result: Err(ParseError {
-            file: file.display.clone(),
-            line,
-            column,
-            message,
-        }),
-        modules: Vec::new(),
-    };
-    // Checked before syn sees the file: a file nested too deeply would overflow the stack of
-    // this thread and abort the whole process.
-    if let Some(deep) = nesting::find_too_deep(&text, nesting::MAX_NESTING_DEPTH) {
-        let message = nesting::too_deep_message(nesting::MAX_NESTING_DEPTH);
-        return Ok(failed(deep.line, deep.column, message));
-    }
-    let starts = parts::part_starts(&text, max_part_bytes);
-    let mut results = Vec::with_capacity(starts.len());
-    let mut modules = Vec::new();
-    for (index, start) in starts.iter().enumerate() {
-        let end = starts.get(index + 1).map_or(text.len(), |next| next.offset);
-        let part = &text[start.offset..end];
-        let parsed = syn::parse_file(part);
-        let outcome = match &parsed {
-            Ok(syntax) => {
-                modules.extend(declared_modules(&file.path, syntax, test_features));
-                let first_line = start.line;
-                results.push(analyze_part(
-                    file,
-                    Part {
-                        text: part,
-                        syntax,
-                        first_line,
-                    },
-                ));
-                None
-            }
-            Err(error) => {
-                let at = error.span().start();
-                // Lines count from the part's first line, which starts `column` characters
-                // into the file's line.
-                let column = at.column + 1 + if at.line <= 1 { start.column } else { 0 };
-                let line = at.line.max(1) + start.line as usize - 1;
-                Some((line, column, parse_message(error)))
-            }
-        };
-        drop(parsed);
-        // proc-macro2 keeps every parsed text in a thread-local source map and finds a span's
-        // file by a linear search over it: without this, span lookups on a thread that parsed
-        // thousands of files get slower with every file (quadratic in the tree), and the map
-        // would hold every part of a large file. The tree and its spans are gone by now; only
-        // plain data leaves this function.
-        proc_macro2::extra::invalidate_current_thread_spans();
-        if let Some((line, column, message)) = outcome {
-            return Ok(failed(line, column, message));
-        }
-    }
-    Ok(PerFile {
-        lines,
-        result: Ok(results),
-        modules,
-    })
 }
 
 #[cfg(test)]

@@ -86,12 +86,15 @@ fn files_are_found_sorted_parsed_and_test_files_marked() {
         ],
         "a file in a module folder under src/ belongs to that module"
     );
-    let analyzed = analyze(files, &roots, 2, |_, _, syntax| syntax.items.len()).unwrap();
+    let analyzed = analyze_parts(files, &roots, 2, usize::MAX, |_, part| {
+        part.syntax.items.len()
+    })
+    .unwrap();
     let broken = analyzed[0].result.as_ref().unwrap_err();
     assert_eq!((broken.line, broken.column), (2, 7));
     let tests: Vec<bool> = analyzed.iter().map(|a| a.test_file).collect();
     assert_eq!(tests, [false, false, true, false, false, true, true]);
-    assert_eq!(*analyzed[1].result.as_ref().unwrap(), 3);
+    assert_eq!(*analyzed[1].result.as_ref().unwrap(), [3]);
 }
 
 #[test]
@@ -117,7 +120,7 @@ fn a_module_declared_by_a_test_file_is_test_code_too() {
     write("plain.rs", "fn p() {}\n");
     let roots = vec![Root::from_path(root.clone())];
     let files = discover(&roots, None, dir.path()).unwrap();
-    let analyzed = analyze(files, &roots, 2, |_, _, _| ()).unwrap();
+    let analyzed = analyze_parts(files, &roots, 2, usize::MAX, |_, _| ()).unwrap();
     let tests: Vec<(&str, bool)> = analyzed
         .iter()
         .map(|a| (a.file.display.as_str(), a.test_file))

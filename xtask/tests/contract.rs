@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::fmt::Write as _;
+
 use common::{check, fixture, found};
 use xtask::Status;
 use xtask::contract::output;
@@ -354,4 +356,30 @@ fn modules_gated_by_a_test_feature_are_test_code_and_others_are_not() {
         "{report:#?}"
     );
     assert!(found(&report).iter().all(|f| f.0 == "collections"));
+}
+
+#[test]
+fn a_file_parsed_in_parts_is_checked_as_a_whole_at_its_own_lines() {
+    // About 250 KiB (parts of 64 KiB): a glob import on line 1, and a name it brings in used
+    // in the last part, inside a line that holds two items.
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&fixture("forbidden-import"), dir.path());
+    let mut text = String::from("use std::collections::*;\n");
+    for i in 0..4_000 {
+        let _ = writeln!(
+            text,
+            "pub fn f{i}() -> u64 {{ {i} }} pub fn g{i}() -> u64 {{ f{i}() + 1 }}"
+        );
+    }
+    text.push_str(
+        "pub fn h() -> u64 { 2 } pub fn late() -> usize { HashSet::<u8>::new().len() }\n",
+    );
+    assert!(text.len() > 3 * (64 << 10));
+    std::fs::write(dir.path().join("alpha/src/big.rs"), &text).unwrap();
+    let report = check(dir.path(), None);
+    let big: Vec<_> = found(&report)
+        .into_iter()
+        .filter(|v| v.1 == "alpha/src/big.rs")
+        .collect();
+    assert_eq!(big, [("collections", "alpha/src/big.rs", 4_002, 50)]);
 }

@@ -14,8 +14,9 @@ use crate::contract_file::{ContractFile, RuleKind, line_of};
 use crate::source::{self, Root};
 use crate::workspace::display_path;
 
-use super::facts::{self, FileFacts};
+use super::facts::FileFacts;
 use super::manifest::Manifest;
+use super::{facts_parts, patterns};
 
 /// A crate folder that exists.
 #[derive(Clone, Debug)]
@@ -62,6 +63,40 @@ pub struct SourceFile {
     pub test_file: bool,
     pub lines: usize,
     pub facts: FileFacts,
+}
+
+/// Every pattern of the contract's `forbidden-pattern` rules, once.
+fn forbidden_patterns(contract: &ContractFile) -> Vec<&String> {
+    let mut patterns: Vec<&String> = (contract.rules.iter().map(toml::Spanned::get_ref))
+        .filter(|r| r.kind() == RuleKind::ForbiddenPattern)
+        .flat_map(crate::contract_file::Rule::patterns)
+        .collect();
+    patterns.sort();
+    patterns.dedup();
+    patterns
+}
+
+/// The facts of one part, on the thread that parsed it, with its root's `test_features`: the
+/// hits of `patterns` are kept instead of the tokens, and units are made when `copies_checked`.
+fn part_facts(
+    part: &source::Part<'_>,
+    scope: &facts_parts::FileScope,
+    test_features: &[String],
+    patterns: &[&String],
+    copies_checked: bool,
+) -> facts_parts::PartFacts {
+    let mut part_facts = facts_parts::collect_part(part, scope, test_features);
+    let facts = &mut part_facts.facts;
+    for pattern in patterns {
+        let hits = patterns::pattern_hits(&facts.tokens, pattern);
+        facts.pattern_hits.extend(hits);
+    }
+    facts.tokens = Vec::new();
+    if copies_checked {
+        let (text, syntax) = (part.text, part.syntax);
+        facts.units = crate::dup::part_units(text, syntax, false, part.first_line);
+    }
+    part_facts
 }
 
 /// Finds every crate folder of the contract's layers and reads its manifest.
@@ -193,17 +228,27 @@ pub fn analyze_files(
         .filter(|f| !is_excluded(contract, &f.display))
         .collect();
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let analyzed = source::analyze(files, &roots, threads, |file, text, syntax| {
-        let mut facts = facts::collect(text, syntax, &roots[file.root].test_features);
-        if copies_checked {
-            facts.units = crate::dup::file_units(text, syntax, false);
-        }
-        facts
-    })?;
+    let patterns = forbidden_patterns(contract);
+    // A file above `MAX_PART_BYTES` is parsed in parts, as the dup-report does: one part's
+    // syntax tree at a time, and only the pattern hits of its tokens kept
+    // (`docs/contract-lint.md`).
+    let max_part = source::parts::MAX_PART_BYTES;
+    let gather = facts_parts::gather_scope;
+    let analyzed = source::analyze_parts_in_context(
+        files,
+        &roots,
+        threads,
+        max_part,
+        Some(&gather),
+        |file, part, scope| {
+            let features = &roots[file.root].test_features;
+            part_facts(&part, scope, features, &patterns, copies_checked)
+        },
+    )?;
     let mut out = Vec::with_capacity(analyzed.len());
     for file in analyzed {
         let facts = match file.result {
-            Ok(facts) => facts,
+            Ok(parts) => facts_parts::join(parts),
             Err(error) => bail!(
                 "{}:{}:{}: does not parse: {}",
                 error.file,

@@ -86,27 +86,66 @@ pub struct FileFacts {
     /// The dup-report's units of the file (non-test code), filled only when a `no-local-copy`
     /// rule needs them.
     pub units: Vec<crate::dup::Unit>,
+    /// Where the contract's forbidden patterns occur. `cargo xtask contract` finds them on the
+    /// parsing thread and keeps these instead of `tokens` (empty then), so that a file's facts
+    /// stay small whatever its size; [`collect`] leaves them empty.
+    pub pattern_hits: Vec<super::patterns::PatternHit>,
 }
 
-/// Collects the facts of a parsed file; code gated by one of `test_features` is test code.
+/// Collects the facts of a file parsed whole (a large file is parsed in parts:
+/// [`super::facts_parts`]); code gated by one of `test_features` is test code.
 #[must_use]
 pub fn collect(text: &str, syntax: &syn::File, test_features: &[String]) -> FileFacts {
+    use super::facts_parts::{FileScope, collect_part, gather_scope, join};
+    let part = crate::source::Part {
+        text,
+        syntax,
+        first_line: 1,
+        first_column: 0,
+    };
+    let mut scope = FileScope::default();
+    gather_scope(&mut scope, &part);
+    join(vec![collect_part(&part, &scope, test_features)])
+}
+
+/// What resolving a path needs of a file, from one parsed text: its `use` entries and the
+/// names of the items it defines.
+pub(super) fn scope_of(syntax: &syn::File) -> (Vec<imports::UseEntry>, Vec<String>) {
+    let mut items = ItemVisitor::default();
+    items.visit_file(syntax);
+    (imports::use_entries(syntax), items.local_names)
+}
+
+/// The facts of one parsed text, positions in that text, with its paths resolved with the
+/// `use` entries and local names of its whole file (`uses`, `local_names`): the paths of its
+/// `use` entries, and those of its code, apart (see [`super::facts_parts::join`]). Code gated
+/// by one of `test_features` is test code.
+pub(super) fn collect_text(
+    text: &str,
+    syntax: &syn::File,
+    uses: &[imports::UseEntry],
+    local_names: &[String],
+    test_features: &[String],
+) -> (FileFacts, Vec<imports::PathRef>, Vec<imports::PathRef>) {
     let mut items = ItemVisitor {
         test_features: test_features.to_vec(),
         ..ItemVisitor::default()
     };
     items.visit_file(syntax);
-    let paths = imports::collect(syntax, &items.local_names, &items.test_ranges);
+    let raw = imports::gather(syntax, &items.test_ranges);
+    let (use_paths, code_paths) = imports::resolve(&raw, uses, local_names);
     let mut tokens = Vec::new();
     flatten(syntax.to_token_stream(), &items.test_ranges, &mut tokens);
-    FileFacts {
-        paths,
+    let facts = FileFacts {
+        paths: Vec::new(),
         pub_names: items.pub_names,
         mods: items.mods,
         tokens,
         lines: text.lines().map(str::to_owned).collect(),
         units: Vec::new(),
-    }
+        pattern_hits: Vec::new(),
+    };
+    (facts, use_paths, code_paths)
 }
 
 /// Turns a pattern such as `Rc<RefCell` into tokens (positions unset).

@@ -8,8 +8,7 @@
 //! starts with `crate`, `self`, `super`, `Self` or a name defined in the file is local and
 //! never reported.
 
-use proc_macro2::{Spacing, TokenStream, TokenTree};
-use syn::visit::{self, Visit};
+use syn::visit::Visit;
 
 use super::facts::Pos;
 
@@ -47,8 +46,8 @@ impl PathRef {
 }
 
 /// A flattened `use` entry before resolution.
-struct UseEntry {
-    segments: Vec<(String, Pos)>,
+pub(super) struct UseEntry {
+    pub(super) segments: Vec<(String, Pos)>,
     /// The name it brings into scope; `None` for a glob.
     alias: Option<String>,
     extern_crate: bool,
@@ -58,6 +57,23 @@ struct UseEntry {
 
 const LOCAL_ROOTS: &[&str] = &["crate", "self", "super", "Self"];
 
+/// A path in code (or in macro tokens) before resolution.
+pub(super) struct RawRef {
+    pub(super) segments: Vec<String>,
+    pub(super) positions: Vec<Pos>,
+    pub(super) leading_colon: bool,
+    pub(super) kind: RefKind,
+    pub(super) test: bool,
+}
+
+/// The paths of a file (or of a part of it, see [`super::facts_parts`]) before resolution,
+/// which needs the whole file's `use` entries and local names.
+#[derive(Default)]
+pub(super) struct RawPaths {
+    pub(super) uses: Vec<UseEntry>,
+    pub(super) code: Vec<RawRef>,
+}
+
 /// Collects every path of `syntax`; `local_names` are the items the file defines and
 /// `test_ranges` the spans of its test code.
 #[must_use]
@@ -66,15 +82,47 @@ pub fn collect(
     local_names: &[String],
     test_ranges: &[(Pos, Pos)],
 ) -> Vec<PathRef> {
+    let raw = gather(syntax, test_ranges);
+    let (mut paths, code) = resolve(&raw, &raw.uses, local_names);
+    paths.extend(code);
+    paths
+}
+
+/// The `use` entries of `syntax` (for resolving the paths of other parts of its file; their
+/// `test` flags are not set).
+pub(super) fn use_entries(syntax: &syn::File) -> Vec<UseEntry> {
+    let mut uses = UseVisitor {
+        entries: Vec::new(),
+        in_test: &|_| false,
+    };
+    uses.visit_file(syntax);
+    uses.entries
+}
+
+/// The `use` entries and code paths of `syntax`, unresolved.
+pub(super) fn gather(syntax: &syn::File, test_ranges: &[(Pos, Pos)]) -> RawPaths {
     let in_test = |pos: Pos| test_ranges.iter().any(|(a, b)| *a <= pos && pos <= *b);
     let mut uses = UseVisitor {
         entries: Vec::new(),
         in_test: &in_test,
     };
     uses.visit_file(syntax);
-    let resolver = Resolver::new(&uses.entries, local_names);
+    RawPaths {
+        uses: uses.entries,
+        code: super::imports_code::code_paths(syntax, &in_test),
+    }
+}
+
+/// Resolves `raw` with the `use` entries and local names of its whole file (aliases and globs
+/// expanded, local paths dropped): the paths of its `use` entries, then those of its code.
+pub(super) fn resolve(
+    raw: &RawPaths,
+    uses: &[UseEntry],
+    local_names: &[String],
+) -> (Vec<PathRef>, Vec<PathRef>) {
+    let resolver = Resolver::new(uses, local_names);
     let mut out = Vec::new();
-    for entry in &uses.entries {
+    for entry in &raw.uses {
         let (segments, positions): (Vec<String>, Vec<Pos>) = entry.segments.iter().cloned().unzip();
         let kind = if entry.extern_crate {
             RefKind::ExternCrate
@@ -90,13 +138,18 @@ pub fn collect(
             &mut out,
         );
     }
-    let mut code = CodeVisitor {
-        resolver: &resolver,
-        in_test: &in_test,
-        out: &mut out,
-    };
-    code.visit_file(syntax);
-    out
+    let mut code = Vec::new();
+    for path in &raw.code {
+        resolver.emit(
+            &path.segments,
+            &path.positions,
+            path.leading_colon,
+            path.kind,
+            path.test,
+            &mut code,
+        );
+    }
+    (out, code)
 }
 
 struct UseVisitor<'a> {
@@ -265,114 +318,6 @@ impl<'a> Resolver<'a> {
                 at.extend(positions.iter().copied());
                 push(full, at, glob.len());
             }
-        }
-    }
-}
-
-struct CodeVisitor<'r, 'a> {
-    resolver: &'r Resolver<'a>,
-    in_test: &'r dyn Fn(Pos) -> bool,
-    out: &'r mut Vec<PathRef>,
-}
-
-impl CodeVisitor<'_, '_> {
-    fn path(&mut self, path: &syn::Path, kind: RefKind) {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let positions: Vec<Pos> = path
-            .segments
-            .iter()
-            .map(|s| Pos::of(s.ident.span()))
-            .collect();
-        let Some(first) = positions.first().copied() else {
-            return;
-        };
-        let test = (self.in_test)(first);
-        let colon = path.leading_colon.is_some();
-        self.resolver
-            .emit(&segments, &positions, colon, kind, test, self.out);
-    }
-
-    /// Path-shaped runs (`a::b::c`, `::a::b`) in macro tokens, which syn leaves unparsed.
-    fn tokens(&mut self, stream: TokenStream) {
-        let trees: Vec<TokenTree> = stream.into_iter().collect();
-        let mut i = 0;
-        while i < trees.len() {
-            if let TokenTree::Group(group) = &trees[i] {
-                self.tokens(group.stream());
-                i += 1;
-                continue;
-            }
-            let leading = is_path_sep(&trees, i);
-            let start = if leading { i + 2 } else { i };
-            let preceded =
-                i > 0 && matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == '$');
-            let (segments, positions, next) = path_run(&trees, start);
-            if segments.is_empty() || preceded {
-                i = next.max(i + 1);
-                continue;
-            }
-            let test = (self.in_test)(positions[0]);
-            self.resolver.emit(
-                &segments,
-                &positions,
-                leading,
-                RefKind::Macro,
-                test,
-                self.out,
-            );
-            i = next;
-        }
-    }
-}
-
-fn is_path_sep(trees: &[TokenTree], i: usize) -> bool {
-    matches!(
-        (trees.get(i), trees.get(i + 1)),
-        (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
-            if a.as_char() == ':' && a.spacing() == Spacing::Joint && b.as_char() == ':'
-    )
-}
-
-/// The run `ident (:: ident)*` starting at `start`: its segments, positions and end index.
-fn path_run(trees: &[TokenTree], start: usize) -> (Vec<String>, Vec<Pos>, usize) {
-    let mut segments = Vec::new();
-    let mut positions = Vec::new();
-    let mut i = start;
-    while let Some(TokenTree::Ident(ident)) = trees.get(i) {
-        segments.push(ident.to_string());
-        positions.push(Pos::of(ident.span()));
-        i += 1;
-        if is_path_sep(trees, i) && matches!(trees.get(i + 2), Some(TokenTree::Ident(_))) {
-            i += 2;
-        } else {
-            break;
-        }
-    }
-    (segments, positions, i)
-}
-
-impl<'ast> Visit<'ast> for CodeVisitor<'_, '_> {
-    fn visit_path(&mut self, path: &'ast syn::Path) {
-        self.path(path, RefKind::Code);
-        visit::visit_path(self, path);
-    }
-
-    fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
-
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        self.path(&mac.path, RefKind::Macro);
-        self.tokens(mac.tokens.clone());
-    }
-
-    fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
-        match &attr.meta {
-            syn::Meta::Path(path) => self.path(path, RefKind::Code),
-            syn::Meta::List(list) => {
-                self.path(&list.path, RefKind::Code);
-                self.tokens(list.tokens.clone());
-            }
-            // `#[doc = ".."]` and friends: the value is a literal, never a path.
-            syn::Meta::NameValue(nv) => self.path(&nv.path, RefKind::Code),
         }
     }
 }

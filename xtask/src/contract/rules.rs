@@ -6,7 +6,7 @@ use crate::contract_file::{ContractFile, Rule, RuleKind};
 
 use super::Violation;
 use super::crates::{CrateInfo, Resolved, SourceFile};
-use super::facts::{Pos, TokenKind, pattern_tokens};
+use super::facts::Pos;
 use super::imports::PathRef;
 use super::manifest::{DepKind, Dependency};
 use super::{copies, nested, ownership, words};
@@ -243,29 +243,12 @@ fn vocabulary(scope: &Scope, out: &mut Vec<Violation>) {
 fn forbidden_pattern(scope: &Scope, out: &mut Vec<Violation>) {
     let tests = scope.rule.include_tests();
     for pattern in scope.rule.patterns() {
-        let wanted = pattern_tokens(pattern);
-        if wanted.is_empty() {
-            continue;
-        }
         for file in scope.files() {
-            let tokens = &file.facts.tokens;
-            for window in tokens.windows(wanted.len()) {
-                let hit = window.iter().zip(&wanted).all(|(got, want)| {
-                    got.kind == want.kind
-                        && got.text == want.text
-                        && want.kind != TokenKind::Literal
-                });
-                if hit && (tests || !window[0].test) {
-                    let message = format!("`{pattern}` in {}", file.crate_name);
-                    let (first, last) = (&window[0], &window[window.len() - 1]);
-                    let width = if last.pos.line == first.pos.line {
-                        (last.pos.column + last.text.chars().count())
-                            .saturating_sub(first.pos.column)
-                    } else {
-                        first.text.chars().count()
-                    };
-                    out.push(scope.at_source(file, window[0].pos, width, message));
-                }
+            // Found on the parsing thread (`crates::analyze_files`), in token order.
+            let hits = file.facts.pattern_hits.iter();
+            for hit in hits.filter(|h| h.pattern == *pattern && (tests || !h.test)) {
+                let message = format!("`{pattern}` in {}", file.crate_name);
+                out.push(scope.at_source(file, hit.pos, hit.width, message));
             }
         }
     }
