@@ -12,6 +12,7 @@
 
 mod allocdb;
 mod apply;
+mod bounds;
 mod child;
 mod corpus;
 mod engines;
@@ -71,7 +72,17 @@ pub struct Report {
     tooling: Vec<ToolReport>,
     corpus: Option<CorpusReport>,
     targets: Vec<Target>,
+    /// Issue 16's memory bound on the generated tooling rows (`bounds.rs`): one out of bounds
+    /// fails the run.
+    memory_bounds: Vec<bounds::MemoryBound>,
     failures: Vec<String>,
+}
+
+impl Report {
+    /// True when no generated tooling row is above the memory bound.
+    fn within_bounds(&self) -> bool {
+        self.memory_bounds.iter().all(|bound| bound.within)
+    }
 }
 
 fn main() -> ExitCode {
@@ -92,7 +103,7 @@ fn main() -> ExitCode {
             };
             match written {
                 Err(error) => fail(&error),
-                Ok(()) if report.failures.is_empty() => ExitCode::SUCCESS,
+                Ok(()) if report.failures.is_empty() && report.within_bounds() => ExitCode::SUCCESS,
                 Ok(()) => ExitCode::from(1),
             }
         }
@@ -176,10 +187,12 @@ fn run(args: &Args) -> Result<Report, String> {
         tooling: Vec::new(),
         corpus: None,
         targets: Vec::new(),
+        memory_bounds: Vec::new(),
         failures: Vec::new(),
     };
     run_sections(args, (&root, &base, scratch.path()), &mut report)?;
     report.targets = targets::evaluate(&report.engines, report.corpus.as_ref());
+    report.memory_bounds = bounds::evaluate(&report.tooling, report.corpus.as_ref());
     report.machine.load_average_end = machine::load_average();
     Ok(report)
 }

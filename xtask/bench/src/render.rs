@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::Report;
+use crate::bounds::{MAX_RATIO, MemoryBound};
 use crate::engines::EngineReport;
 use crate::recovery::RecoveryReport;
 use crate::targets::thousands;
@@ -128,6 +129,34 @@ fn corpus_lines(out: &mut String, corpus: &CorpusReport) {
     }
 }
 
+/// Issue 16's memory bound, one line per generated row.
+fn bound_lines(out: &mut String, bounds: &[MemoryBound]) {
+    for bound in bounds {
+        let _ = writeln!(
+            out,
+            "  memory bound: dup-report {:<24} {:.2} MiB per 1M lines = {:.2}x the corpus's {:.2} MiB ({}), at most {:.2}x: {}",
+            bound.target,
+            bound.mib_per_million_lines,
+            bound.ratio,
+            bound.corpus_mib_per_million_lines,
+            bound.corpus_source,
+            MAX_RATIO,
+            if bound.within { "ok" } else { "**FAIL**" },
+        );
+    }
+}
+
+/// The rows above the memory bound, which fail the run.
+fn bound_errors(out: &mut String, bounds: &[MemoryBound]) {
+    for bound in bounds.iter().filter(|bound| !bound.within) {
+        let _ = writeln!(
+            out,
+            "\nerror[bench::memory]: dup-report on the {} takes {:.2}x the corpus's memory per line (at most {MAX_RATIO:.2}x)",
+            bound.target, bound.ratio,
+        );
+    }
+}
+
 /// The whole report as text.
 #[must_use]
 pub fn human(report: &Report) -> String {
@@ -166,6 +195,7 @@ pub fn human(report: &Report) -> String {
     if let Some(corpus) = &report.corpus {
         corpus_lines(&mut out, corpus);
     }
+    bound_lines(&mut out, &report.memory_bounds);
     if !report.targets.is_empty() {
         let _ = writeln!(out, "\ntargets (goals, not assertions)");
         for target in &report.targets {
@@ -182,5 +212,6 @@ pub fn human(report: &Report) -> String {
     for failure in &report.failures {
         let _ = writeln!(out, "\nerror[bench::outcome]: {failure}");
     }
+    bound_errors(&mut out, &report.memory_bounds);
     out
 }
