@@ -25,13 +25,18 @@
 mod classes;
 mod entries;
 mod hash;
+pub mod history;
+mod history_contract;
 mod items;
 mod merge;
 mod near;
+mod render_history;
 mod render_html;
+mod render_sarif;
 mod render_text;
 pub mod report;
 mod rev;
+mod svg;
 mod tables;
 mod units;
 
@@ -91,10 +96,20 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
     // Large files are parsed in parts, so that one file of any size costs what its units
     // cost, not a syntax tree of the whole file (`source::parts`).
     let max_part = source::parts::MAX_PART_BYTES;
-    let mut analyzed = source::analyze_parts(files, input.roots, threads, max_part, |_, part| {
+    let analyzed = source::analyze_parts(files, input.roots, threads, max_part, |_, part| {
         part_units(part.text, part.syntax, include_tests, part.first_line)
     })?;
     timer.lap("parse + units");
+    Ok(measure(analyzed, input, &timer))
+}
+
+/// The report of files already parsed into units (one list per part): the clone search,
+/// categories and totals. [`scan`] reads the files from disk; `--history` from git objects.
+fn measure(
+    mut analyzed: Vec<source::Analyzed<Vec<Vec<Unit>>>>,
+    input: &ScanInput<'_>,
+    timer: &Timer,
+) -> (Report, Stats) {
     analyzed.sort_by(|a, b| a.file.display.cmp(&b.file.display));
     let files_scanned = analyzed.len();
     let lines_scanned = analyzed.iter().map(|a| a.lines).sum();
@@ -145,7 +160,7 @@ pub fn scan(input: &ScanInput<'_>) -> anyhow::Result<(Report, Stats)> {
         .clones
         .iter_mut()
         .for_each(report::CloneEntry::cut_listed_copies);
-    Ok((report, stats))
+    (report, stats)
 }
 
 /// Phase timings on standard error when `XTASK_DUP_TIMINGS` is set (for the scaling figures).
@@ -158,6 +173,14 @@ impl Timer {
     fn new() -> Timer {
         Timer {
             on: std::env::var_os("XTASK_DUP_TIMINGS").is_some(),
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// A timer that prints nothing (each commit of `--history` is measured with one).
+    fn quiet() -> Timer {
+        Timer {
+            on: false,
             start: std::time::Instant::now(),
         }
     }
@@ -315,6 +338,17 @@ fn baseline(
     Ok(Some(before.compare(rev.clone(), summary)))
 }
 
+/// Writes to `--out` or standard output.
+fn write_out(args: &DupArgs, text: &str) -> anyhow::Result<()> {
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
 /// Runs `cargo xtask dup-report` on the repository at `repo_root` (`None`: outside any).
 ///
 /// # Errors
@@ -339,6 +373,21 @@ pub fn run(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Status> {
         },
         include_tests: args.include_tests,
     };
+    if let Some(range) = &args.history {
+        let Some(repo) = input.repo_root else {
+            anyhow::bail!("--history {range}: not inside a repository");
+        };
+        let (history, _) = history::history(repo, range, &input)?;
+        let text = match args.format {
+            DupFormat::Human => render_history::human(&history),
+            DupFormat::Json => render_history::json(&history),
+            DupFormat::Markdown => render_history::markdown(&history),
+            DupFormat::Html => render_history::html(&history),
+            DupFormat::Sarif => anyhow::bail!("--history has no sarif format (one log per tree)"),
+        };
+        write_out(args, &text)?;
+        return Ok(Status::Ok);
+    }
     let (mut report, _) = scan(&input)?;
     report.baseline = baseline(args, &input, &report.summary)?;
     let text = match args.format {
@@ -346,13 +395,9 @@ pub fn run(repo_root: Option<&Path>, args: &DupArgs) -> anyhow::Result<Status> {
         DupFormat::Json => render_text::json(&report),
         DupFormat::Markdown => render_text::markdown(&report),
         DupFormat::Html => render_html::html(&report),
+        DupFormat::Sarif => render_sarif::sarif(&report),
     };
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => print!("{text}"),
-    }
+    write_out(args, &text)?;
     if let Some(budget) = args.max_runtime_dup
         && report.summary.runtime_duplicated_lines > budget
     {

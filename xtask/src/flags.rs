@@ -128,6 +128,8 @@ pub enum DupFormat {
     Json,
     Markdown,
     Html,
+    /// SARIF 2.1.0: one result per clone class (not with `--history`).
+    Sarif,
 }
 
 #[derive(Clone, Debug, clap::Args)]
@@ -154,6 +156,14 @@ pub struct DupArgs {
     /// Compare with the same roots at a git revision (scanned in a temporary worktree).
     #[arg(long, value_name = "GIT_REV")]
     pub rev: Option<String>,
+    /// The figures at every commit of `REV_RANGE`'s first-parent history (`A..B`, or one
+    /// revision for all of its history), read from git objects with each commit's contract.
+    #[arg(
+        long,
+        value_name = "REV_RANGE",
+        conflicts_with_all = ["roots", "baseline", "rev", "max_runtime_dup", "max_runtime_copied"]
+    )]
+    pub history: Option<String>,
     /// Exit 1 when the runtime duplicated lines exceed LINES.
     #[arg(long, value_name = "LINES")]
     pub max_runtime_dup: Option<u64>,
@@ -192,6 +202,46 @@ mod tests {
             panic!("dup-report parses as dup-report");
         };
         assert_eq!(format!("{:?}", DupArgs::defaults()), format!("{parsed:?}"));
+    }
+
+    #[test]
+    fn history_takes_a_range_and_excludes_roots_baselines_and_budgets() {
+        let parsed = Xtask::try_parse_from(["xtask", "dup-report", "--history", "a..b"]);
+        let Command::DupReport(args) = parsed.unwrap().command else {
+            panic!("dup-report parses as dup-report");
+        };
+        assert_eq!(args.history.as_deref(), Some("a..b"));
+        for bad in [
+            &["xtask", "dup-report", "--history", "a..b", "x"][..],
+            &["xtask", "dup-report", "--history", "a..b", "--rev", "c"],
+            &[
+                "xtask",
+                "dup-report",
+                "--history",
+                "a..b",
+                "--baseline",
+                "f",
+            ],
+            &[
+                "xtask",
+                "dup-report",
+                "--history",
+                "a..b",
+                "--max-runtime-dup",
+                "1",
+            ],
+            &[
+                "xtask",
+                "dup-report",
+                "--history",
+                "a..b",
+                "--max-runtime-copied",
+                "1",
+            ],
+        ] {
+            let error = Xtask::try_parse_from(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        }
     }
 
     #[test]

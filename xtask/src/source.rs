@@ -8,8 +8,6 @@
 //! (root order, then path order), whatever the thread schedule.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 
@@ -22,8 +20,10 @@ pub mod parts;
 mod passes;
 mod test_code;
 mod test_files;
+pub(crate) mod workers;
 
-use passes::{PerFile, process};
+use passes::process;
+pub(crate) use passes::{PerFile, process_bytes};
 pub use test_code::{is_test_code, is_test_code_with};
 use test_files::test_file_set;
 
@@ -133,7 +133,7 @@ pub fn discover(
 /// The module a file belongs to (`path` relative to its root): its stem (`wal.rs` is `wal`), or, for a file in a module
 /// folder under `src/` (`src/wal/mod.rs`, `src/wal/read.rs`), the folder's name, so that a module
 /// split by aspect into a folder is still one module for the module map and the contract.
-fn module_name(path: &Path) -> String {
+pub(crate) fn module_name(path: &Path) -> String {
     let components: Vec<&std::ffi::OsStr> = path.iter().collect();
     let folder = components
         .iter()
@@ -188,6 +188,10 @@ pub struct Part<'a> {
     pub first_column: usize,
 }
 
+/// The `gather` of an analysis without a context of the whole file: with `None::<&NoGather>`
+/// as `gather`, every file is parsed once.
+pub(crate) type NoGather = fn(&mut (), &Part<'_>);
+
 /// Reads, parses and analyzes every file on `threads` worker threads. A file larger than
 /// `max_part_bytes` is parsed in parts cut between top-level items ([`parts::part_starts`]), each analyzed and dropped before the next is
 /// parsed, so that the parse of one file holds about `max_part_bytes` of source at a time; the
@@ -212,13 +216,12 @@ where
     T: Send,
     F: Fn(&FileInput, Part<'_>) -> T + Sync,
 {
-    let no_context: Option<&fn(&mut (), &Part<'_>)> = None;
     analyze_parts_in_context(
         files,
         roots,
         threads,
         max_part_bytes,
-        no_context,
+        None::<&NoGather>,
         |file, part, ()| analyze_part(file, part),
     )
 }
@@ -249,60 +252,40 @@ where
     G: Fn(&mut C, &Part<'_>) + Sync,
     F: Fn(&FileInput, Part<'_>, &C) -> T + Sync,
 {
-    let next = AtomicUsize::new(0);
-    let outputs: Mutex<Vec<(usize, PerFile<T>)>> = Mutex::new(Vec::with_capacity(files.len()));
-    let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    let fail = |error: anyhow::Error| {
-        failure
-            .lock()
-            .expect("no worker panics")
-            .get_or_insert(error);
-    };
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            let worker = || {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = files.get(index) else { break };
-                    let features = &roots[file.root].test_features;
-                    match process(file, features, max_part_bytes, gather, &analyze_part) {
-                        Ok(out) => outputs.lock().expect("no worker panics").push((index, out)),
-                        Err(error) => {
-                            fail(error);
-                            break;
-                        }
-                    }
-                }
-            };
-            // An explicit size, so that the nesting limit's margin does not depend on
-            // `RUST_MIN_STACK` (see [`WORKER_STACK_BYTES`]).
-            let spawned = std::thread::Builder::new()
-                .name("xtask-parse".to_owned())
-                .stack_size(WORKER_STACK_BYTES)
-                .spawn_scoped(scope, worker);
-            if let Err(error) = spawned {
-                fail(anyhow::Error::new(error).context("starting a parser thread"));
-                break;
-            }
-        }
-    });
-    if let Some(error) = failure.into_inner().expect("no worker panics") {
-        return Err(error);
-    }
-    let mut outputs = outputs.into_inner().expect("no worker panics");
-    outputs.sort_by_key(|(index, _)| *index);
-    let test_files = test_file_set(&files, roots, &outputs);
-    Ok(files
+    let outputs = workers::run(&files, threads, |file| {
+        let features = &roots[file.root].test_features;
+        process(file, features, max_part_bytes, gather, &analyze_part)
+    })?;
+    Ok(with_test_files(files, roots, outputs))
+}
+
+/// Pairs each file with its output, in file order, and marks the files that are test code
+/// ([`test_file_set`]: a file's test status depends on the files that declare it). Used for
+/// files read from the disk ([`analyze_parts_in_context`]) and from git (`dup-report
+/// --history`).
+pub(crate) fn with_test_files<T>(
+    files: Vec<FileInput>,
+    roots: &[Root],
+    outputs: Vec<PerFile<T>>,
+) -> Vec<Analyzed<Vec<T>>> {
+    assert_eq!(files.len(), outputs.len(), "one output per file");
+    let declared: Vec<(usize, &[(PathBuf, bool)])> = outputs
+        .iter()
+        .enumerate()
+        .map(|(index, out)| (index, out.modules.as_slice()))
+        .collect();
+    let test_files = test_file_set(&files, roots, &declared);
+    files
         .into_iter()
         .zip(outputs)
         .enumerate()
-        .map(|(index, (file, (_, out)))| Analyzed {
+        .map(|(index, (file, out))| Analyzed {
             test_file: test_files.contains(&index),
             file,
             lines: out.lines,
             result: out.result,
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,29 +5,18 @@
 use serde_json::{Value, json};
 
 use super::{Report, Violation};
+use crate::sarif::{log, point};
 
-const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const UNMATCHED: &str = "unmatched-suppression";
 
 /// The SARIF log as pretty JSON.
 #[must_use]
 pub fn sarif(report: &Report) -> String {
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "cargo xtask contract",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": descriptors(report),
-            }},
-            "originalUriBaseIds": {"SRCROOT": {"description": {"text": "the repository root"}}},
-            "results": results(report),
-        }],
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    log(
+        "cargo xtask contract",
+        &descriptors(report),
+        &results(report),
+    )
 }
 
 fn descriptors(report: &Report) -> Vec<Value> {
@@ -88,7 +77,7 @@ fn results(report: &Report) -> Vec<Value> {
                 "the suppression of `{}` at {}:{} matches no violation",
                 unmatched.rule, unmatched.file, unmatched.line
             )},
-            "locations": [location(&report.contract, unmatched.contract_line, 1)],
+            "locations": [point(&report.contract, unmatched.contract_line, 1)],
         }));
     }
     results
@@ -100,16 +89,7 @@ fn result(v: &Violation, rule_index: usize) -> Value {
         "ruleIndex": rule_index,
         "level": "error",
         "message": {"text": v.message},
-        "locations": [location(&v.file, v.line, v.column)],
+        "locations": [point(&v.file, v.line, v.column)],
         "properties": {"kind": v.kind, "root": v.root},
-    })
-}
-
-fn location(file: &str, line: usize, column: usize) -> Value {
-    json!({
-        "physicalLocation": {
-            "artifactLocation": {"uri": file, "uriBaseId": "SRCROOT"},
-            "region": {"startLine": line, "startColumn": column},
-        }
     })
 }

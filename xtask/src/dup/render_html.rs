@@ -11,6 +11,7 @@ use similar::{Algorithm, ChangeTag, DiffTag, TextDiff};
 
 use super::render_text::{human_baseline, kind_text, matrix};
 use super::report::{Location, Report};
+use super::svg;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px}\
@@ -43,6 +44,7 @@ pub fn html(report: &Report) -> String {
         "<title>dup-report</title><style>{STYLE}</style></head><body>\n<h1>Duplication report</h1>\n"
     );
     summary(&mut out, report);
+    charts(&mut out, report);
     notes(&mut out, report);
     let mut sources = Sources::default();
     for clone in &report.clones {
@@ -126,6 +128,15 @@ fn summary(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</table>\n");
+}
+
+/// The module bars and the heat map (inline SVG, [`super::svg`]).
+fn charts(out: &mut String, report: &Report) {
+    out.push_str("<h2>Duplicated lines per module</h2>\n");
+    out.push_str(&svg::module_bars(&svg::module_figures(report)));
+    out.push_str("<h2>Engine &times; engine heat map</h2>\n");
+    let (names, cells) = matrix(report);
+    out.push_str(&svg::heat_map(&names, &cells));
 }
 
 /// Files that did not parse, and the delta against the baseline, if any.

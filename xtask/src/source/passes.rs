@@ -1,6 +1,7 @@
-//! One file through the front end: read it, refuse it when not UTF-8 or nested too deeply,
-//! then parse it part by part ([`super::parts`]), in one pass or, for an analysis that needs a
-//! context of the whole file, in two ([`super::analyze_parts_in_context`]).
+//! One file through the front end: read it (from the disk, or as a git blob's bytes for
+//! `dup-report --history`), refuse it when not UTF-8 or nested too deeply, then parse it part
+//! by part ([`super::parts`]), in one pass or, for an analysis that needs a context of the
+//! whole file, in two ([`super::analyze_parts_in_context`]).
 
 use std::path::PathBuf;
 
@@ -11,19 +12,24 @@ use super::parts::{self, PartStart};
 use super::test_files::declared_modules;
 use super::{FileInput, ParseError, Part, nesting};
 
-pub(super) struct PerFile<T> {
-    pub(super) lines: usize,
-    pub(super) result: Result<Vec<T>, ParseError>,
+/// What one file gave: its physical lines, one `T` per part (or where it failed), and the
+/// files it declares (for [`super::test_file_set`]).
+#[derive(Clone, Debug)]
+pub(crate) struct PerFile<T> {
+    pub(crate) lines: usize,
+    pub(crate) result: Result<Vec<T>, ParseError>,
     /// Paths of files this one declares as out-of-line `mod name;`, and whether the
     /// declaration is test code (`#[cfg(test)]` or a test feature).
-    pub(super) modules: Vec<(PathBuf, bool)>,
+    pub(crate) modules: Vec<(PathBuf, bool)>,
 }
 
 /// Where a part failed to parse, in the file: line, column, message.
 type PartError = (usize, usize, String);
 
-/// Reads `file` and hands its parts to `gather` and `analyze_part`; a module it declares
-/// under one of `test_features` (its root's) is test code.
+/// Reads `file` from the disk and hands it to [`process_bytes`].
+///
+/// # Errors
+/// A file that cannot be read.
 pub(super) fn process<C, T, G, F>(
     file: &FileInput,
     test_features: &[String],
@@ -38,14 +44,36 @@ where
 {
     let bytes =
         std::fs::read(&file.path).with_context(|| format!("reading {}", file.path.display()))?;
+    Ok(process_bytes(
+        file,
+        test_features,
+        bytes,
+        max_part_bytes,
+        gather,
+        analyze_part,
+    ))
+}
+
+/// Checks one file's bytes and hands its parts to `gather` and `analyze_part`; the bytes come
+/// from the disk ([`process`]) or from a git object (`dup-report --history`). A module it
+/// declares under one of `test_features` (its root's) is test code.
+pub(crate) fn process_bytes<C, T, G, F>(
+    file: &FileInput,
+    test_features: &[String],
+    bytes: Vec<u8>,
+    max_part_bytes: usize,
+    gather: Option<&G>,
+    analyze_part: &F,
+) -> PerFile<T>
+where
+    C: Default,
+    G: Fn(&mut C, &Part<'_>),
+    F: Fn(&FileInput, Part<'_>, &C) -> T,
+{
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
-            return Ok(not_utf8(
-                file,
-                error.as_bytes(),
-                error.utf8_error().valid_up_to(),
-            ));
+            return not_utf8(file, error.as_bytes(), error.utf8_error().valid_up_to());
         }
     };
     let lines = text.lines().count();
@@ -63,7 +91,7 @@ where
     // this thread and abort the whole process.
     if let Some(deep) = nesting::find_too_deep(&text, nesting::MAX_NESTING_DEPTH) {
         let message = nesting::too_deep_message(nesting::MAX_NESTING_DEPTH);
-        return Ok(failed((deep.line, deep.column, message)));
+        return failed((deep.line, deep.column, message));
     }
     let starts = parts::part_starts(&text, max_part_bytes);
     let single = starts.len() == 1;
@@ -71,7 +99,7 @@ where
     if let Some(gather) = gather.filter(|_| !single)
         && let Err(error) = each_part(&text, &starts, |part| gather(&mut context, &part))
     {
-        return Ok(failed(error));
+        return failed(error);
     }
     let mut results = Vec::with_capacity(starts.len());
     let mut modules = Vec::new();
@@ -83,13 +111,13 @@ where
         results.push(analyze_part(file, part, &context));
     });
     if let Err(error) = walked {
-        return Ok(failed(error));
+        return failed(error);
     }
-    Ok(PerFile {
+    PerFile {
         lines,
         result: Ok(results),
         modules,
-    })
+    }
 }
 
 /// Parses the parts of `text` that start at `starts` one at a time and hands each to `each`;

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::{FileInput, PerFile, Root, is_test_code_with};
+use super::{FileInput, Root, is_test_code_with};
 
 /// Files declared by `path` through out-of-line `mod name;` items, each with whether the
 /// declaration is test code (`#[cfg(test)] mod name;`, or gated by one of `test_features`).
@@ -65,10 +65,12 @@ fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-pub(super) fn test_file_set<T>(
+/// The indexes of the files that are test code; `declared` gives, per file index, the files
+/// it declares ([`declared_modules`]).
+pub(crate) fn test_file_set(
     files: &[FileInput],
     roots: &[Root],
-    outputs: &[(usize, PerFile<T>)],
+    declared: &[(usize, &[(PathBuf, bool)])],
 ) -> BTreeSet<usize> {
     let mut test = BTreeSet::new();
     for (index, file) in files.iter().enumerate() {
@@ -95,9 +97,9 @@ pub(super) fn test_file_set<T>(
         .collect();
     loop {
         let before = test.len();
-        for (declarer, out) in outputs {
-            let declarer_is_test = test.contains(declarer);
-            for (path, is_test) in &out.modules {
+        for &(declarer, modules) in declared {
+            let declarer_is_test = test.contains(&declarer);
+            for (path, is_test) in modules {
                 let Some(&index) = index_of.get(path.as_path()) else {
                     continue;
                 };
