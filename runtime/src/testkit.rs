@@ -22,6 +22,7 @@ mod faulty_storage;
 mod huge_wal;
 mod lock;
 mod scratch;
+pub mod sim;
 mod snapshot_flips;
 mod subject;
 mod temp_files;

@@ -197,6 +197,12 @@ pub fn replace_file_atomically(
     storage
         .rename(&temp, path)
         .map_err(|e| FileError::new(FileOp::Rename, path, &e))?;
+    #[cfg(any(test, feature = "testkit"))]
+    if crate::testkit::sim::planted::is_planted(
+        crate::testkit::sim::planted::Bug::SkipsDirSyncAfterRename,
+    ) {
+        return Ok(());
+    }
     let dir = parent_dir(path);
     storage
         .sync_dir(dir)
@@ -292,6 +298,11 @@ impl WalFile {
     /// # Errors
     /// The sync failed; durability of earlier appends is unknown.
     pub fn sync(&mut self) -> Result<(), FileError> {
+        #[cfg(any(test, feature = "testkit"))]
+        if crate::testkit::sim::planted::is_planted(crate::testkit::sim::planted::Bug::SkipsWalSync)
+        {
+            return Ok(());
+        }
         self.file
             .sync_data()
             .map_err(|e| FileError::new(FileOp::Sync, &self.path, &e))

@@ -119,6 +119,27 @@ pub fn read_frame(
     read_frame_in(bytes, offset, magic, max_payload_bytes, true)
 }
 
+/// Whether the planted bug `CorruptTailReadAsTorn` (test kit only) turns a failed check of
+/// the frame at `offset` into a torn tail: the frame's stated end reaches the file's end.
+#[cfg(any(test, feature = "testkit"))]
+fn planted_torn_tail(bytes: &[u8], offset: usize, at_end: bool) -> bool {
+    use crate::testkit::sim::planted::{Bug, is_planted};
+    at_end
+        && is_planted(Bug::CorruptTailReadAsTorn)
+        && bytes.get(offset..).is_some_and(|rest| {
+            let stated = rest.get(PAYLOAD_LEN_OFFSET..PAYLOAD_LEN_OFFSET + 4);
+            let stated = stated.map_or(0, |b| read_u32(b, 0));
+            HEADER_LEN.saturating_add(stated as usize) >= rest.len()
+        })
+}
+
+/// Without the test kit, no bug is planted.
+#[cfg(not(any(test, feature = "testkit")))]
+#[inline]
+fn planted_torn_tail(_: &[u8], _: usize, _: bool) -> bool {
+    false
+}
+
 /// [`read_frame`] on a window of the file: `at_end` says whether `bytes` end where the file
 /// does. Only then can a run of zeros be a zero-filled tail; otherwise zeros are read as any
 /// other bytes (the caller checks the rest of the file first).
@@ -131,7 +152,16 @@ pub(crate) fn read_frame_in(
     at_end: bool,
 ) -> FrameRead<'_> {
     let at = offset as u64;
-    let corrupt = |reason| FrameRead::Stop(ScanStopReason::Corruption { offset: at, reason });
+    let corrupt_tail_is_torn = planted_torn_tail(bytes, offset, at_end);
+    let corrupt = |reason| {
+        if corrupt_tail_is_torn {
+            return FrameRead::Stop(ScanStopReason::TornTail {
+                offset: at,
+                kind: TailKind::Partial,
+            });
+        }
+        FrameRead::Stop(ScanStopReason::Corruption { offset: at, reason })
+    };
     let torn = |kind| FrameRead::Stop(ScanStopReason::TornTail { offset: at, kind });
     let Some(rest) = bytes.get(offset..) else {
         return torn(TailKind::Partial);
