@@ -141,7 +141,11 @@ impl StorageFile for DiskFile {
     }
 
     fn sync_data(&mut self) -> io::Result<()> {
-        self.0.sync_data()
+        self.0.sync_data()?;
+        // The disk-backed simulator's witness: this sync really happened.
+        #[cfg(any(test, feature = "testkit"))]
+        crate::testkit::sim::note_sync();
+        Ok(())
     }
 
     fn set_len(&mut self, len: u64) -> io::Result<()> {
@@ -214,7 +218,11 @@ impl Storage for DiskStorage {
     }
 
     fn sync_dir(&mut self, dir: &Path) -> io::Result<()> {
-        File::open(dir)?.sync_all()
+        File::open(dir)?.sync_all()?;
+        // The disk-backed simulator's witness: this sync really happened.
+        #[cfg(any(test, feature = "testkit"))]
+        crate::testkit::sim::note_sync();
+        Ok(())
     }
 
     fn try_lock(&mut self, path: &Path) -> io::Result<Option<Box<dyn StorageLock>>> {

@@ -17,6 +17,7 @@
 //! compares are the engine's. `docs/simulation.md` states the fault model and its limits.
 
 mod crash;
+mod disk;
 mod driver;
 mod faults;
 mod files;
@@ -27,7 +28,8 @@ mod rng;
 mod storage;
 mod subject;
 
-pub use driver::{SIM_DIR, check, run, shortest_failing};
+pub use disk::{note_sync, witnessed_syncs};
+pub use driver::{SIM_DIR, check, run, run_on_disk, shortest_failing};
 pub use faults::{FaultCounts, FaultKind, FaultWindow, SimFaults};
 pub use log::{EventLog, TAIL_LINES};
 pub use report::{SimFailure, SimFailureKind, SimReport};

@@ -274,3 +274,47 @@ fn a_failure_is_reported_with_its_shortest_failing_step_count() {
     }
     assert!(failure.to_string().contains("shortest failing step count"));
 }
+
+#[test]
+fn on_disk_only_a_witnessed_sync_makes_bytes_durable() {
+    let dir = crate::testkit::ScratchDir::new().unwrap();
+    let wal = WalShape {
+        file_name: "w".into(),
+        magic: Magic::new(*b"TEST"),
+        max_payload_bytes: 64,
+    };
+    let mut s = SimStorage::on_disk(SimRng::new(1), SimFaults::none(), wal, dir.path());
+    let path = dir.path().join("f");
+    let mut file = s.open_append(&path).unwrap();
+    file.write_all(b"synced").unwrap();
+    let before = witnessed_syncs();
+    file.sync_data().unwrap();
+    s.sync_dir(dir.path()).unwrap();
+    assert_eq!(
+        witnessed_syncs(),
+        before + 2,
+        "the real syncs report themselves"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"synced",
+        "the bytes reach the disk"
+    );
+    file.write_all(b"+lost").unwrap();
+    drop(s.create(&dir.path().join("new")).unwrap());
+    s.crash();
+    assert!(std::fs::read(&path).unwrap().starts_with(b"synced"));
+    assert!(
+        !dir.path().join("new").exists(),
+        "the crash rewrote the directory"
+    );
+}
+
+#[test]
+fn the_sound_toy_passes_on_disk_where_the_real_syncs_run() {
+    for seed in 0..4 {
+        let dir = crate::testkit::ScratchDir::new().unwrap();
+        let report = run_on_disk(&Toy, seed, 150, dir.path()).unwrap_or_else(|f| panic!("{f}"));
+        assert!(report.crashes > 0 && report.acknowledged > 0, "{report:?}");
+    }
+}

@@ -160,6 +160,7 @@ impl SimStorage {
     /// and zeros). Clears a stop set by [`SimStorage::stop_at_op`].
     pub fn crash(&self) {
         self.with(Shared::crash);
+        self.rewrite_disk();
     }
 
     /// The flipped bits still in files (not cut off, not in a replaced or removed file).

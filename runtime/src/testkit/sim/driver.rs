@@ -61,17 +61,38 @@ struct Sim<'a, S: SimSubject> {
 pub fn run<S: SimSubject>(subject: &S, seed: u64, steps: u64) -> Result<SimReport, SimFailure> {
     let root = SimRng::new(seed);
     let faults = SimFaults::draw(&mut root.fork(1), steps.max(1) * OPS_PER_STEP);
-    let wal = WalShape {
-        file_name: S::WAL_FILE_NAME.into(),
-        magic: S::WAL_MAGIC,
-        max_payload_bytes: subject.max_wal_payload_bytes(),
-    };
-    let storage = SimStorage::new(root.fork(2), faults, wal);
+    let storage = SimStorage::new(root.fork(2), faults, wal_shape(subject));
     run_on(subject, seed, steps, storage, Path::new(SIM_DIR))
 }
 
+/// [`run`] in the disk-backed mode ([`SimStorage::on_disk`]): the database lives in `dir` (an
+/// existing, empty directory) on the real disk, and only syncs the real storage witnessed
+/// make bytes durable. The same seed gives the same run as in memory, apart from the speed.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_on_disk<S: SimSubject>(
+    subject: &S,
+    seed: u64,
+    steps: u64,
+    dir: &Path,
+) -> Result<SimReport, SimFailure> {
+    let root = SimRng::new(seed);
+    let faults = SimFaults::draw(&mut root.fork(1), steps.max(1) * OPS_PER_STEP);
+    let storage = SimStorage::on_disk(root.fork(2), faults, wal_shape(subject), dir);
+    run_on(subject, seed, steps, storage, dir)
+}
+
+fn wal_shape<S: SimSubject>(subject: &S) -> WalShape {
+    WalShape {
+        file_name: S::WAL_FILE_NAME.into(),
+        magic: S::WAL_MAGIC,
+        max_payload_bytes: subject.max_wal_payload_bytes(),
+    }
+}
+
 /// [`run`] on a given storage and directory (the disk-backed mode passes its own).
-pub(super) fn run_on<S: SimSubject>(
+fn run_on<S: SimSubject>(
     subject: &S,
     seed: u64,
     steps: u64,

@@ -5,25 +5,41 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::disk::witnessed;
 use super::storage::{SimStorage, TAG_REMOVE, TAG_SET_LEN, not_found, parent};
-use crate::storage::{Storage, StorageFile, StorageLock};
+use crate::storage::{DiskStorage, Storage, StorageFile, StorageLock};
 
-/// A file opened by [`SimStorage`].
+/// A file opened by [`SimStorage`] (with its real file in the disk-backed mode).
 struct SimFile {
     storage: SimStorage,
     inode: usize,
     generation: u64,
+    real: Option<Box<dyn StorageFile>>,
 }
 
 impl StorageFile for SimFile {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         let (generation, inode) = (self.generation, self.inode);
-        self.storage.with(|s| s.write(generation, inode, bytes))
+        let (before, written, after) = self.storage.with(|s| {
+            let before = s.inodes[inode].data.len();
+            let written = s.write(generation, inode, bytes);
+            (before, written, s.inodes[inode].data.len())
+        });
+        if let Some(real) = &mut self.real {
+            real.write_all(&bytes[..after - before])?;
+        }
+        written
     }
 
     fn sync_data(&mut self) -> io::Result<()> {
         let (generation, inode) = (self.generation, self.inode);
-        self.storage.with(|s| s.sync(generation, inode))
+        let real = &mut self.real;
+        self.storage.with(|s| {
+            s.sync(generation, inode, || match real {
+                Some(real) => witnessed(|| real.sync_data()),
+                None => Ok(true),
+            })
+        })
     }
 
     fn set_len(&mut self, len: u64) -> io::Result<()> {
@@ -34,8 +50,12 @@ impl StorageFile for SimFile {
             s.log.mix(&[TAG_SET_LEN, inode as u64, len as u64]);
             s.inodes[inode].set_len(len);
             s.flips.retain(|f| f.inode != inode || f.offset < len);
-            Ok(())
-        })
+            Ok::<(), io::Error>(())
+        })?;
+        match &mut self.real {
+            Some(real) => real.set_len(len as u64),
+            None => Ok(()),
+        }
     }
 
     fn size(&self) -> io::Result<u64> {
@@ -83,12 +103,13 @@ impl Drop for SimLock {
 }
 
 impl SimStorage {
-    fn file(&self, inode: usize) -> Box<dyn StorageFile> {
+    fn file(&self, inode: usize, real: Option<Box<dyn StorageFile>>) -> Box<dyn StorageFile> {
         let generation = self.with(|s| s.generation);
         Box::new(SimFile {
             storage: self.clone(),
             inode,
             generation,
+            real,
         })
     }
 
@@ -112,13 +133,15 @@ impl Storage for SimStorage {
 
     fn open_append(&mut self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
         let inode = self.with(|s| s.open(path, false))?;
-        Ok(self.file(inode))
+        let real = self.real(|disk| disk.open_append(path))?;
+        Ok(self.file(inode, real))
     }
 
     fn create(&mut self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
         let inode = self.with(|s| s.open(path, true))?;
         self.with(|s| s.flips.retain(|f| f.inode != inode));
-        Ok(self.file(inode))
+        let real = self.real(|disk| disk.create(path))?;
+        Ok(self.file(inode, real))
     }
 
     fn file_len(&self, path: &Path) -> io::Result<u64> {
@@ -139,11 +162,21 @@ impl Storage for SimStorage {
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
-        self.with(|s| s.rename(from, to))
+        self.with(|s| s.rename(from, to))?;
+        self.real(|disk| disk.rename(from, to)).map(drop)
     }
 
     fn sync_dir(&mut self, dir: &Path) -> io::Result<()> {
-        self.with(|s| s.sync_dir(dir))
+        let disk = self.with(|s| s.disk_root.is_some());
+        self.with(|s| {
+            s.sync_dir(dir, || {
+                if disk {
+                    witnessed(|| DiskStorage.sync_dir(dir))
+                } else {
+                    Ok(true)
+                }
+            })
+        })
     }
 
     fn try_lock(&mut self, path: &Path) -> io::Result<Option<Box<dyn StorageLock>>> {
@@ -155,6 +188,8 @@ impl Storage for SimStorage {
             s.locks.push(path.to_path_buf());
             Ok(Some(s.generation))
         })?;
+        // The lock file exists on the disk too; the lock itself is the simulator's.
+        self.real(|disk| disk.open_append(path))?;
         Ok(generation.map(|generation| {
             let lock = SimLock {
                 storage: self.clone(),
@@ -171,7 +206,8 @@ impl Storage for SimStorage {
             s.begin(generation)?;
             s.log.mix(&[TAG_REMOVE]);
             s.unlink(path).map(drop).ok_or_else(|| not_found(path))
-        })
+        })?;
+        self.real(|disk| disk.remove(path)).map(drop)
     }
 
     fn list(&self, dir: &Path) -> io::Result<Vec<OsString>> {

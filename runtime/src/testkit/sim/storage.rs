@@ -92,6 +92,9 @@ pub(super) struct Shared {
     pub(super) log: EventLog,
     pub(super) flips: Vec<Flip>,
     pub(super) wal: WalShape,
+    /// The disk-backed mode's directory (`disk.rs`): mutations and syncs also reach the real
+    /// files there, through [`DiskStorage`](crate::storage::DiskStorage).
+    pub(super) disk_root: Option<PathBuf>,
 }
 
 /// Operation tags fed to the event log's hash.
@@ -233,22 +236,39 @@ impl Shared {
         Ok(())
     }
 
-    pub(super) fn sync(&mut self, generation: u64, inode: usize) -> io::Result<()> {
+    /// A data sync: `real` performs it (on the disk-backed mode, the real `fdatasync`) and
+    /// says whether it was witnessed; only a witnessed sync makes the bytes durable.
+    pub(super) fn sync(
+        &mut self,
+        generation: u64,
+        inode: usize,
+        real: impl FnOnce() -> io::Result<bool>,
+    ) -> io::Result<()> {
         self.begin(generation)?;
         self.log.mix(&[TAG_SYNC, inode as u64]);
         if self.strike(FaultKind::SyncError) {
             return Err(injected(FaultKind::SyncError));
         }
-        self.inodes[inode].sync();
+        if real()? {
+            self.inodes[inode].sync();
+        }
         Ok(())
     }
 
-    pub(super) fn sync_dir(&mut self, dir: &Path) -> io::Result<()> {
+    /// A directory sync, `real` as for [`Self::sync`].
+    pub(super) fn sync_dir(
+        &mut self,
+        dir: &Path,
+        real: impl FnOnce() -> io::Result<bool>,
+    ) -> io::Result<()> {
         let generation = self.generation;
         self.begin(generation)?;
         self.log.mix(&[TAG_SYNC_DIR]);
         if self.strike(FaultKind::SyncError) {
             return Err(injected(FaultKind::SyncError));
+        }
+        if !real()? {
+            return Ok(());
         }
         self.durable_entries.retain(|(p, _)| parent(p) != dir);
         let synced = self.entries.iter().filter(|(p, _)| parent(p) == dir);
@@ -315,6 +335,7 @@ impl SimStorage {
             log: EventLog::new(),
             flips: Vec::new(),
             wal,
+            disk_root: None,
         };
         Self {
             shared: Arc::new(Mutex::new(shared)),
