@@ -12,6 +12,8 @@ pub mod ids;
 pub mod model;
 pub mod recovery;
 pub mod result;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod snapshot;
 pub mod state_machine;
 mod state_machine_commands;
