@@ -26,6 +26,8 @@ enum Run {
     InTest(&'static str),
     /// `dup-report --max-runtime-dup` with the budget from `contracts/`, in-process.
     DupBudget,
+    /// The simulator's CI seed set over every engine (`cargo xtask sim`, `sim::CI_FLAGS`).
+    Sim,
 }
 
 /// One named step.
@@ -63,6 +65,10 @@ const STEPS: &[Step] = &[
         run: Run::InTest("xtask/golden/tests/golden.rs"),
     },
     Step {
+        name: "sim",
+        run: Run::Sim,
+    },
+    Step {
         name: "dup-report",
         run: Run::DupBudget,
     },
@@ -83,6 +89,11 @@ pub fn run(root: &Path) -> anyhow::Result<Status> {
                 continue;
             }
             Run::DupBudget => run_dup_report(root)?,
+            Run::Sim => {
+                let flags = crate::sim::CI_FLAGS;
+                eprintln!("ci: running `sim` (xtask sim {})", flags.join(" "));
+                crate::sim::run_flags(root, false, flags)?
+            }
         };
         let took = seconds(timer.elapsed());
         if status != Status::Ok {
@@ -168,7 +179,15 @@ mod tests {
         let names: Vec<&str> = STEPS.iter().map(|s| s.name).collect();
         assert_eq!(
             names,
-            ["fmt", "clippy", "test", "contract", "golden", "dup-report"]
+            [
+                "fmt",
+                "clippy",
+                "test",
+                "contract",
+                "golden",
+                "sim",
+                "dup-report"
+            ]
         );
         // No step runs xtask again through cargo: `test` already runs contract and golden.
         for step in STEPS {

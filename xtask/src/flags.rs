@@ -31,6 +31,10 @@ pub enum Command {
     Bench(BenchArgs),
     /// Check every scenario's trace against its golden snapshot (or bless, or diff a revision).
     Golden(GoldenArgs),
+    /// Run the deterministic simulator over every engine (builds and runs `xtask/sim`):
+    /// `[--engine E] [--seeds N | --seed S] [--steps K] [--on-disk] [--release]`;
+    /// `docs/simulation.md`.
+    Sim(SimArgs),
     /// Run one scenario file and print its trace.
     Scenario(ScenarioArgs),
     /// Show a database directory (engine, snapshot, every WAL frame, stop reason, temp files,
@@ -79,6 +83,21 @@ pub struct BenchArgs {
     /// With `--against`: the standard workload sizes in every run (default: the `--quick` ones).
     #[arg(long, requires = "against")]
     pub full: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Build the simulator with optimizations (for soak runs: slower to build, faster to run).
+    #[arg(long)]
+    pub release: bool,
+    /// The simulator's own flags, passed on (declared once, in `xtask/sim/src/flags.rs`:
+    /// `--engine E`, `--seeds N` or `--seed S`, `--steps K`, `--on-disk`).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "FLAGS"
+    )]
+    pub flags: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -195,6 +214,29 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+
+    #[test]
+    fn sim_passes_its_flags_on_to_the_simulator() {
+        let parsed = Xtask::try_parse_from([
+            "xtask",
+            "sim",
+            "--release",
+            "--seeds",
+            "3",
+            "--engine",
+            "quota-core",
+        ])
+        .unwrap();
+        let Command::Sim(args) = parsed.command else {
+            panic!("not sim");
+        };
+        assert!(args.release);
+        assert_eq!(args.flags, ["--seeds", "3", "--engine", "quota-core"]);
+        let Command::Sim(plain) = Xtask::try_parse_from(["xtask", "sim"]).unwrap().command else {
+            panic!("not sim");
+        };
+        assert!(!plain.release && plain.flags.is_empty());
+    }
 
     #[test]
     fn dup_defaults_are_the_command_lines() {

@@ -20,6 +20,7 @@ mod git_objects;
 mod golden;
 mod golden_diff;
 mod sarif;
+mod sim;
 mod source;
 pub mod workspace;
 mod worktree;
@@ -90,6 +91,7 @@ fn run(flags: flags::Xtask) -> anyhow::Result<Status> {
         flags::Command::DupReport(args) => dup::run(Some(&root), &args),
         flags::Command::Bench(args) => bench::run(&root, &args),
         flags::Command::Golden(args) => golden::run(&root, &args),
+        flags::Command::Sim(args) => sim::run(&root, &args),
         flags::Command::Scenario(args) => golden::scenario(&root, &args),
         flags::Command::Inspect(args) => golden::inspect(&root, &args),
     }

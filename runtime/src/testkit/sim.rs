@@ -29,7 +29,7 @@ mod storage;
 mod subject;
 
 pub use disk::{note_sync, witnessed_syncs};
-pub use driver::{SIM_DIR, check, run, run_on_disk, shortest_failing};
+pub use driver::{SIM_DIR, check, run, run_on_disk, shortest_failing, shortest_failing_by};
 pub use faults::{FaultCounts, FaultKind, FaultWindow, SimFaults};
 pub use log::{EventLog, TAIL_LINES};
 pub use report::{SimFailure, SimFailureKind, SimReport};

@@ -142,13 +142,20 @@ pub fn check<S: SimSubject>(subject: &S, seed: u64, steps: u64) -> Result<SimRep
     })
 }
 
-/// The fewest steps with which `failure`'s seed still fails: a binary search below the
-/// failing step (runs are deterministic, and a shorter run is a prefix of a longer one plus a
-/// final crash), then a linear pass over the few counts just below what it found, since a
-/// final crash can expose a failure earlier than the step that found it.
+/// The fewest steps with which `failure`'s seed still fails under [`run`]
+/// ([`shortest_failing_by`] with an in-memory run of `subject`).
 #[must_use]
 pub fn shortest_failing<S: SimSubject>(subject: &S, failure: &SimFailure) -> u64 {
-    let fails = |steps| run(subject, failure.seed, steps).is_err();
+    shortest_failing_by(failure, |steps| run(subject, failure.seed, steps).is_err())
+}
+
+/// The fewest steps with which `fails` (a run of `failure`'s seed with that many steps) still
+/// fails: a binary search below the failing step (runs are deterministic, and a shorter run
+/// is a prefix of a longer one plus a final crash), then a linear pass over the few counts
+/// just below what it found, since a final crash can expose a failure earlier than the step
+/// that found it.
+#[must_use]
+pub fn shortest_failing_by(failure: &SimFailure, fails: impl Fn(u64) -> bool) -> u64 {
     let mut high = (failure.step + 1).min(failure.steps);
     if !fails(high) {
         high = failure.steps;
