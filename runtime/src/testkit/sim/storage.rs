@@ -55,6 +55,11 @@ impl Inode {
     pub(super) fn sync(&mut self) {
         self.synced = self.data.len();
         self.shadow = None;
+        assert_eq!(
+            self.durable().len(),
+            self.data.len(),
+            "a sync must make every byte durable"
+        );
     }
 }
 
@@ -178,6 +183,10 @@ impl Shared {
             Ok(i) => self.entries[i].1 = inode,
             Err(i) => self.entries.insert(i, (path.to_path_buf(), inode)),
         }
+        debug_assert!(
+            self.entries.windows(2).all(|pair| pair[0].0 < pair[1].0),
+            "entries must stay sorted and unique"
+        );
     }
 
     pub(super) fn unlink(&mut self, path: &Path) -> Option<usize> {
