@@ -318,3 +318,39 @@ fn the_sound_toy_passes_on_disk_where_the_real_syncs_run() {
         assert!(report.crashes > 0 && report.acknowledged > 0, "{report:?}");
     }
 }
+
+#[test]
+fn the_same_bit_flipped_twice_is_no_flip() {
+    let twice = FaultWindow {
+        from_op: 4,
+        until_op: 6,
+        per_mille: 1000,
+    };
+    let mut cancelled = 0;
+    for seed in 0..64 {
+        let wal = WalShape {
+            file_name: "w".into(),
+            magic: Magic::new(*b"TEST"),
+            max_payload_bytes: 64,
+        };
+        let faults = SimFaults::only(FaultKind::BitFlip, twice);
+        let mut s = SimStorage::new(SimRng::new(seed), faults, wal);
+        s.set_faults_on(true);
+        let path = Path::new("/d/f");
+        let mut file = s.open_append(path).unwrap();
+        file.write_all(&[0]).unwrap();
+        file.sync_data().unwrap();
+        s.sync_dir(Path::new("/d")).unwrap();
+        s.file_len(path).unwrap();
+        s.file_len(path).unwrap();
+        assert_eq!(s.counts().get(FaultKind::BitFlip), 2);
+        let ones = s.contents(path).unwrap()[0].count_ones();
+        assert_eq!(
+            s.flips().len(),
+            ones as usize,
+            "seed {seed}: one flip per bit still set"
+        );
+        cancelled += usize::from(ones == 0);
+    }
+    assert!(cancelled > 0, "some seed flips one bit twice");
+}

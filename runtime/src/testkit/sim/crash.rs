@@ -146,7 +146,12 @@ impl Shared {
         };
         let bit = u8::try_from(self.rng.below(8)).expect("a bit index must fit a byte");
         self.inodes[inode].data[offset] ^= 1 << bit;
-        self.flips.push(Flip { inode, offset, bit });
+        // The same bit flipped twice is back as it was: the two flips cancel.
+        let flip = Flip { inode, offset, bit };
+        match self.flips.iter().position(|f| *f == flip) {
+            Some(at) => drop(self.flips.remove(at)),
+            None => self.flips.push(flip),
+        }
         let path = self
             .entries
             .iter()
