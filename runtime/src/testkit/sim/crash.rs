@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::FaultKind;
 use super::storage::{Flip, Inode, Shared, SimStorage};
-use crate::wal::frames;
+use crate::wal::{HEADER_LEN, frames};
 
 /// In a crash, the chance (per mille) that a WAL keeps a frame-boundary prefix plus zeros.
 const ZERO_FILL_PER_MILLE: u64 = 200;
@@ -116,6 +116,24 @@ impl Shared {
         });
     }
 
+    /// A seed-chosen byte of the header of the last whole frame in the first `synced` bytes
+    /// of the WAL `inode` (any synced byte when there is no whole frame).
+    fn last_frame_header_byte(&mut self, inode: usize, synced: usize) -> usize {
+        let wal = &self.wal;
+        let bytes = &self.inodes[inode].data[..synced];
+        let last = frames(bytes, wal.magic, wal.max_payload_bytes).last();
+        let Some(start) = last.map(|frame| frame.offset) else {
+            return self.rng.index(synced);
+        };
+        let start = usize::try_from(start).expect("a frame offset in memory must fit a usize");
+        let offset = start + self.rng.index(HEADER_LEN);
+        assert!(
+            offset < synced,
+            "a whole frame's header must lie in the synced bytes"
+        );
+        offset
+    }
+
     /// Flips one seed-chosen bit of the synced bytes of a seed-chosen file.
     pub(super) fn flip_a_stored_bit(&mut self) {
         let candidates: Vec<(usize, usize)> = self
@@ -128,8 +146,9 @@ impl Shared {
             self.log.line("flip: no stored byte".to_owned());
             return;
         }
-        // Half the flips strike the WAL and half of those its last bytes: the tail is where
-        // a corrupt frame can pass for a torn one.
+        // Half the flips strike the WAL, and two thirds of those its end: the last 64 bytes
+        // or the header of the last whole frame (its length field included), where a corrupt
+        // frame could pass for a torn one.
         let wal = candidates.iter().position(|(inode, _)| {
             let path = self.entries.iter().find(|e| e.1 == *inode).map(|e| &e.0);
             path.and_then(|p| p.file_name()) == Some(self.wal.file_name.as_os_str())
@@ -139,10 +158,10 @@ impl Shared {
             _ => self.rng.index(candidates.len()),
         };
         let (inode, synced) = candidates[pick];
-        let offset = if self.rng.chance(500) {
-            synced - 1 - self.rng.index(synced.min(TAIL_BYTES))
-        } else {
-            self.rng.index(synced)
+        let offset = match self.rng.below(3) {
+            0 => synced - 1 - self.rng.index(synced.min(TAIL_BYTES)),
+            1 if Some(pick) == wal => self.last_frame_header_byte(inode, synced),
+            _ => self.rng.index(synced),
         };
         let bit = u8::try_from(self.rng.below(8)).expect("a bit index must fit a byte");
         self.inodes[inode].data[offset] ^= 1 << bit;
