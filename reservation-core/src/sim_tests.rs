@@ -4,10 +4,11 @@
 //!
 //! A soak: `RESERVATION_SIM_SEEDS=10000 cargo test --release -p reservation-core
 //! --features sim --lib sim::tests::the_ci_seeds -- --nocapture` runs that many seeds through
-//! the first test instead of the CI set and prints the merged figures.
+//! the first test instead of the CI set and prints the merged figures;
+//! `RESERVATION_SIM_STEPS` sets the steps per seed (300 by default).
 
 use runtime::testkit::sim::planted::{Bug, plant};
-use runtime::testkit::sim::{FaultKind, SimReport, SimRng, SimSubject, run};
+use runtime::testkit::sim::{FaultKind, SimReport, SimRng, SimSubject, run, run_on_disk};
 
 use super::{Answer, Call, ReservationSim};
 use crate::{ResultCode, SubmitError};
@@ -15,25 +16,26 @@ use crate::{ResultCode, SubmitError};
 const SEEDS: u64 = 16;
 const STEPS: u64 = 300;
 
-/// The seeds to run: the CI set, or `RESERVATION_SIM_SEEDS` of them for a soak.
-fn seeds() -> u64 {
-    std::env::var("RESERVATION_SIM_SEEDS")
+/// A count from the environment (a soak), or the CI's.
+fn from_env(name: &str, ci: u64) -> u64 {
+    std::env::var(name)
         .ok()
-        .and_then(|seeds| seeds.parse().ok())
-        .unwrap_or(SEEDS)
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(ci)
 }
 
 #[test]
 fn the_ci_seeds_pass_and_meet_every_fault_kind() {
-    let seeds = seeds();
+    let seeds = from_env("RESERVATION_SIM_SEEDS", SEEDS);
+    let steps = from_env("RESERVATION_SIM_STEPS", STEPS);
     let mut total = SimReport::default();
     for seed in 0..seeds {
-        let report = run(&ReservationSim::default(), seed, STEPS)
+        let report = run(&ReservationSim::default(), seed, steps)
             .unwrap_or_else(|failure| panic!("{failure}\n{:#?}", failure.tail));
         total.merge(&report);
     }
     println!("reservation-core: {seeds} seeds: {total:?}");
-    assert!(total.acknowledged > seeds * STEPS / 2, "{total:?}");
+    assert!(total.acknowledged > seeds * steps / 2, "{total:?}");
     assert!(
         total.crashes > seeds && total.crashes_in_calls > 0,
         "{total:?}"
@@ -53,6 +55,23 @@ fn a_seed_runs_the_same_twice() {
     assert_eq!(first, run(&subject, 3, 200));
     let other = run(&subject, 4, 200).map(|report| report.log_hash);
     assert_ne!(first.map(|report| report.log_hash), other);
+}
+
+#[test]
+fn a_seed_runs_on_disk_as_in_memory() {
+    let subject = ReservationSim::default();
+    for seed in [5, 6] {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let on_disk = run_on_disk(&subject, seed, 150, dir.path());
+        assert!(on_disk.is_ok(), "{on_disk:?}");
+        let in_memory = run(&subject, seed, 150);
+        // The event log names the directory, which differs; every figure must agree.
+        let figures = |report: SimReport| SimReport {
+            log_hash: 0,
+            ..report
+        };
+        assert_eq!(on_disk.map(figures), in_memory.map(figures));
+    }
 }
 
 #[test]
