@@ -93,6 +93,24 @@ impl Model {
         &self.jobs
     }
 
+    /// The slot of the last frame (the engine's `last_request_slot`).
+    #[must_use]
+    pub fn slot(&self) -> u64 {
+        self.slot
+    }
+
+    /// The lsn of the last frame (the engine's `last_applied_lsn`).
+    #[must_use]
+    pub fn lsn(&self) -> u64 {
+        self.lsn
+    }
+
+    /// The stored requests (those whose retry window may still be open), oldest first: what a
+    /// simulator retries exactly, or reuses the id of with another command (a conflict).
+    pub fn requests(&self) -> impl Iterator<Item = &ClientRequest> {
+        self.ops.iter().map(|o| &o.request)
+    }
+
     /// The model's whole state; compare it with [`project`] of the engine's dump.
     #[must_use]
     pub fn projection(&self) -> Projection {
@@ -149,8 +167,11 @@ impl Model {
         self.jobs.iter_mut().find(|j| j.job_id == id).unwrap()
     }
 
-    /// Every due claim's timeout, each its own frame at `slot`.
-    pub fn tick(&mut self, slot: u64) -> Vec<CommandOutcome> {
+    /// The claims due at `slot` as `(job, deadline)`, in the order a tick times them out
+    /// (deadline, then job id): each is one frame, so a simulator can take the model after
+    /// each of them ([`Self::internal_untimed`]).
+    #[must_use]
+    pub fn due(&self, slot: u64) -> Vec<(JobId, u64)> {
         let mut due: Vec<(Slot, JobId)> = self
             .jobs
             .iter()
@@ -159,16 +180,26 @@ impl Model {
             .collect();
         due.sort();
         due.into_iter()
-            .map(|(deadline, job)| self.apply_timeout(job, deadline.get(), slot))
+            .map(|(deadline, job)| (job, deadline.get()))
+            .collect()
+    }
+
+    /// Every due claim's timeout, each its own frame at `slot`.
+    pub fn tick(&mut self, slot: u64) -> Vec<CommandOutcome> {
+        self.due(slot)
+            .into_iter()
+            .map(|(job, deadline)| self.internal_untimed(job, deadline, slot))
             .collect()
     }
 
     pub fn internal(&mut self, job: JobId, deadline: u64, slot: u64) -> CommandOutcome {
         self.tick(slot);
-        self.apply_timeout(job, deadline, slot)
+        self.internal_untimed(job, deadline, slot)
     }
 
-    fn apply_timeout(&mut self, job_id: JobId, deadline: u64, slot: u64) -> CommandOutcome {
+    /// One `ClaimTimeout` frame at `slot` without the tick (the handle's
+    /// `submit_internal_untimed`; a tick is a sequence of these).
+    pub fn internal_untimed(&mut self, job_id: JobId, deadline: u64, slot: u64) -> CommandOutcome {
         self.frame(slot);
         let Some(job) = self.jobs.iter().find(|j| j.job_id == job_id).copied() else {
             return code(ResultCode::Noop);
