@@ -16,15 +16,37 @@ pub struct Engine {
 }
 
 /// Every engine with a simulator adapter, in the contract's order.
-pub const ENGINES: &[Engine] = &[Engine {
-    name: "quota-core",
-    run: |seed, steps, on_disk| {
-        run_mode(&quota_core::sim::QuotaSim::default(), seed, steps, on_disk)
+pub const ENGINES: &[Engine] = &[
+    Engine {
+        name: "quota-core",
+        run: |seed, steps, on_disk| {
+            run_mode(&quota_core::sim::QuotaSim::default(), seed, steps, on_disk)
+        },
+        shortest: |failure, on_disk| {
+            shortest_mode(&quota_core::sim::QuotaSim::default(), failure, on_disk)
+        },
     },
-    shortest: |failure, on_disk| {
-        shortest_mode(&quota_core::sim::QuotaSim::default(), failure, on_disk)
+    Engine {
+        name: "queue-core",
+        run: |seed, steps, on_disk| {
+            run_mode(&queue_core::sim::QueueSim::default(), seed, steps, on_disk)
+        },
+        shortest: |failure, on_disk| {
+            shortest_mode(&queue_core::sim::QueueSim::default(), failure, on_disk)
+        },
     },
-}];
+    Engine {
+        name: "reservation-core",
+        run: |seed, steps, on_disk| {
+            let subject = reservation_core::sim::ReservationSim::default();
+            run_mode(&subject, seed, steps, on_disk)
+        },
+        shortest: |failure, on_disk| {
+            let subject = reservation_core::sim::ReservationSim::default();
+            shortest_mode(&subject, failure, on_disk)
+        },
+    },
+];
 
 /// [`run`], or [`run_on_disk`] in a fresh temporary directory.
 ///

@@ -32,7 +32,11 @@ fn argument_errors_exit_2() {
         assert!(output.stdout.is_empty(), "{args:?}");
     }
     let unknown = sim(&["--engine", "no-such-engine"]);
-    assert!(text(&unknown.stderr).contains("known: quota-core"));
+    assert!(
+        text(&unknown.stderr).contains("known: quota-core, queue-core, reservation-core"),
+        "{}",
+        text(&unknown.stderr)
+    );
 }
 
 #[test]
@@ -83,6 +87,8 @@ fn a_planted_bug_fails_with_its_seed_and_shortest_failing_step_count() {
     let rerun = format!("--seed 0 --steps {shortest}");
     assert!(stderr.contains(&rerun), "{stderr}");
     let again = sim(&[
+        "--engine",
+        "quota-core",
         "--seed",
         "0",
         "--steps",
@@ -98,6 +104,8 @@ fn a_planted_bug_fails_with_its_seed_and_shortest_failing_step_count() {
     if shortest > 1 {
         let before = (shortest - 1).to_string();
         let passes = sim(&[
+            "--engine",
+            "quota-core",
             "--seed",
             "0",
             "--steps",
