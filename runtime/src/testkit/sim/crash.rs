@@ -100,7 +100,7 @@ impl Shared {
         // Bits also rot at rest: a flip struck now is read by the next open, whatever the
         // file's last frame is.
         let op = self.ops;
-        let window = self.faults.window(FaultKind::BitFlip);
+        let window = self.faults.window(FaultKind::BitFlip, op);
         if self.faults_on
             && window.is_some_and(|w| w.covers(op))
             && self.rng.chance(FLIP_AT_CRASH_PER_MILLE)

@@ -21,8 +21,9 @@ const STOP_PER_MILLE: u64 = 30;
 const STOP_WITHIN_OPS: u64 = 16;
 /// Opens tried per recovery (each refused flip restored costs one).
 const OPEN_TRIES: usize = 8;
-/// Storage operations a step takes, roughly: the fault windows are drawn over the run's.
-const OPS_PER_STEP: u64 = 3;
+/// Storage operations per epoch of the fault plan (about 300 steps at 3 operations a step,
+/// the CI run): each epoch draws its own windows, whatever the run's length.
+const FAULT_EPOCH_OPS: u64 = 900;
 
 /// How the handle goes away before a recovery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +61,7 @@ struct Sim<'a, S: SimSubject> {
 /// (`shortest` unset: see [`shortest_failing`] and [`check`]).
 pub fn run<S: SimSubject>(subject: &S, seed: u64, steps: u64) -> Result<SimReport, SimFailure> {
     let root = SimRng::new(seed);
-    let faults = SimFaults::draw(&mut root.fork(1), steps.max(1) * OPS_PER_STEP);
+    let faults = SimFaults::draw(&root.fork(1), FAULT_EPOCH_OPS);
     let storage = SimStorage::new(root.fork(2), faults, wal_shape(subject));
     run_on(subject, seed, steps, storage, Path::new(SIM_DIR))
 }
@@ -78,7 +79,7 @@ pub fn run_on_disk<S: SimSubject>(
     dir: &Path,
 ) -> Result<SimReport, SimFailure> {
     let root = SimRng::new(seed);
-    let faults = SimFaults::draw(&mut root.fork(1), steps.max(1) * OPS_PER_STEP);
+    let faults = SimFaults::draw(&root.fork(1), FAULT_EPOCH_OPS);
     let storage = SimStorage::on_disk(root.fork(2), faults, wal_shape(subject), dir);
     run_on(subject, seed, steps, storage, dir)
 }
@@ -116,17 +117,21 @@ fn run_on<S: SimSubject>(
         },
         step: 0,
     };
-    sim.storage
-        .with_log(|log| log.line(format!("seed {seed} steps {steps}")));
+    // The step count is logged at the end only: a run of fewer steps logs a prefix of this
+    // run's lines up to its last step.
+    sim.storage.with_log(|log| log.line(format!("seed {seed}")));
     let initial = [sim.model.clone()];
     sim.recover(&initial)?;
     sim.report.recoveries = 0;
     sim.storage.set_faults_on(true);
     for step in 0..steps {
         sim.step = step;
+        sim.mark_step();
         sim.one_step()?;
     }
     sim.step = steps;
+    sim.mark_step();
+    sim.line(format!("end after {steps} steps"));
     sim.restart(Restart::Crash, &[], false)?;
     Ok(sim.finish())
 }
@@ -153,17 +158,26 @@ pub fn shortest_failing<S: SimSubject>(subject: &S, failure: &SimFailure) -> u64
 /// fails: a binary search below the failing step (runs are deterministic, and a shorter run
 /// is a prefix of a longer one plus a final crash), then a linear pass over the few counts
 /// just below what it found, since a final crash can expose a failure earlier than the step
-/// that found it.
+/// that found it. At most `failure.step + 1`: the run cut just after the failing step repeats
+/// it.
+///
+/// # Panics
+/// If the run cut just after the failing step passes: the runs of one seed are not
+/// prefix-stable (the fault plan or the workload depends on the step count).
 #[must_use]
 pub fn shortest_failing_by(failure: &SimFailure, fails: impl Fn(u64) -> bool) -> u64 {
-    let mut high = (failure.step + 1).min(failure.steps);
-    if !fails(high) {
-        high = failure.steps;
-    }
+    let high = (failure.step + 1).min(failure.steps);
+    assert!(
+        fails(high),
+        "seed {}: a run of {high} steps must fail as the run of {} did at step {}",
+        failure.seed,
+        failure.steps,
+        failure.step
+    );
     if fails(0) {
         return 0;
     }
-    let mut low = 0;
+    let (mut low, mut high) = (0, high);
     while low + 1 < high {
         let mid = low + (high - low) / 2;
         if fails(mid) {
@@ -194,6 +208,12 @@ impl<S: SimSubject> Sim<'_, S> {
             tail: self.storage.with_log(|log| log.tail()),
             shortest: None,
         }
+    }
+
+    /// Notes the log's hash before step `self.step` (after the last step for `steps`).
+    fn mark_step(&mut self) {
+        let hash = self.storage.with_log(|log| log.hash());
+        self.report.step_hashes.push(hash);
     }
 
     fn finish(mut self) -> SimReport {

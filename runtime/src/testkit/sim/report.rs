@@ -31,6 +31,10 @@ pub struct SimReport {
     pub storage_ops: u64,
     /// The hash of the run's event log: the same seed must give the same hash.
     pub log_hash: u64,
+    /// The event log's hash before each step, and after the last one (before the final
+    /// crash): a run of `k` steps gives the first `k + 1` hashes of any longer run of its
+    /// seed. Of one run only: [`Self::merge`] keeps its own.
+    pub step_hashes: Vec<u64>,
 }
 
 impl SimReport {

@@ -156,7 +156,7 @@ impl Shared {
     /// Whether a fault of `kind` strikes the current operation (counted and logged if so).
     pub(super) fn strike(&mut self, kind: FaultKind) -> bool {
         let op = self.ops.saturating_sub(1);
-        let Some(window) = self.faults.window(kind) else {
+        let Some(window) = self.faults.window(kind, op) else {
             return false;
         };
         if !self.faults_on || !window.covers(op) || !self.rng.chance(window.per_mille) {
@@ -210,7 +210,7 @@ impl Shared {
     /// window).
     fn room(&mut self, len: usize) -> usize {
         let op = self.ops.saturating_sub(1);
-        let window = self.faults.window(FaultKind::DiskFull);
+        let window = self.faults.window(FaultKind::DiskFull, op);
         if !self.faults_on || !window.is_some_and(|w| w.covers(op)) {
             self.capacity = None;
             return len;
