@@ -294,6 +294,14 @@ fn skipping_the_directory_sync_after_a_rename_is_found() {
 }
 
 #[test]
+fn serving_a_recovered_state_before_it_is_durable_is_found() {
+    // The fsync gate of `WalFile::open` skipped: a restart after a failed sync serves frames
+    // from the page cache, and a later crash rolls them back below the recovery's floor.
+    let failure = found(Bug::SkipsSyncAtOpen).expect("found within the CI seeds");
+    assert_eq!(failure.kind, SimFailureKind::RecoveryMismatch, "{failure}");
+}
+
+#[test]
 fn a_corrupt_last_frame_read_as_a_torn_tail_is_found() {
     let failure = found(Bug::CorruptTailReadAsTorn).expect("found within the CI seeds");
     assert!(

@@ -37,6 +37,9 @@ pub enum PlantedBug {
     SkipsDirSyncAfterRename,
     /// A corrupt last WAL frame is read as a torn tail.
     CorruptTailReadAsTorn,
+    /// Opening the WAL skips its data sync (the fsync gate): a recovery serves what only the
+    /// page cache holds.
+    SkipsSyncAtOpen,
 }
 
 impl SimFlags {

@@ -61,6 +61,7 @@ fn runtime_bug(bug: PlantedBug) -> Bug {
         PlantedBug::SkipsWalSync => Bug::SkipsWalSync,
         PlantedBug::SkipsDirSyncAfterRename => Bug::SkipsDirSyncAfterRename,
         PlantedBug::CorruptTailReadAsTorn => Bug::CorruptTailReadAsTorn,
+        PlantedBug::SkipsSyncAtOpen => Bug::SkipsSyncAtOpen,
     }
 }
 

@@ -122,3 +122,21 @@ fn the_disk_backed_mode_runs_a_seed() {
     let output = sim(&["--seed", "1", "--steps", "60", "--on-disk"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
+
+#[test]
+fn skipping_the_fsync_gate_at_open_fails_every_engine() {
+    // A recovery then serves frames only the page cache holds, and a later crash rolls them
+    // back below the state it showed (docs/simulation.md, findings).
+    let output = sim(&["--seeds", "200", "--plant", "skips-sync-at-open"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    for engine in ["quota-core", "queue-core", "reservation-core"] {
+        let found = format!("sim: {engine}: seed ");
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&found) && l.contains("RecoveryMismatch")),
+            "{engine}: {stderr}"
+        );
+    }
+}

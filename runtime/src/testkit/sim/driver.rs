@@ -41,12 +41,10 @@ struct Sim<'a, S: SimSubject> {
     dir: PathBuf,
     rng: SimRng,
     workload: SimRng,
+    /// The state at the last acknowledged call, or the one the last recovery showed: the
+    /// floor no later crash may go below unless a later call failed (a recovery that showed a
+    /// state must have made it durable before serving it: docs/simulation.md, "findings").
     model: S::Model,
-    /// Earlier states the durable bytes may still hold: a recovery that applied frames of a
-    /// failed call from the page cache does not make them durable, so a crash before the next
-    /// sync may roll them back (docs/simulation.md, "findings"). Cleared by an acknowledged
-    /// call that wrote frames (its sync covers the whole file).
-    maybe: Vec<S::Model>,
     handle: Option<S::Handle>,
     report: SimReport,
     step: u64,
@@ -108,7 +106,6 @@ fn run_on<S: SimSubject>(
         rng: root.fork(3),
         workload: root.fork(4),
         model: subject.initial_model(),
-        maybe: Vec::new(),
         handle: None,
         report: SimReport {
             seed,
@@ -265,7 +262,6 @@ impl<S: SimSubject> Sim<'_, S> {
                 }
                 if let Some(last) = expected.prefixes.last() {
                     self.model = last.clone();
-                    self.maybe.clear();
                 }
                 self.check_live()?;
                 self.report.acknowledged += 1;
@@ -311,7 +307,7 @@ impl<S: SimSubject> Sim<'_, S> {
     }
 
     /// Drops the handle (crashing first, or not), reopens, and checks the recovered state
-    /// against the model at the last acknowledged call and the in-flight prefixes.
+    /// against the floor and the in-flight prefixes; the recovered state is the new floor.
     fn restart(
         &mut self,
         how: Restart,
@@ -328,8 +324,7 @@ impl<S: SimSubject> Sim<'_, S> {
         self.storage.set_faults_on(false);
         drop(self.handle.take());
         self.storage.stop_at_op(None);
-        let mut allowed = std::mem::take(&mut self.maybe);
-        allowed.push(self.model.clone());
+        let mut allowed = vec![self.model.clone()];
         allowed.extend(in_flight.iter().cloned());
         self.recover(&allowed)?;
         self.report.recoveries += 1;
@@ -396,7 +391,6 @@ impl<S: SimSubject> Sim<'_, S> {
         };
         self.line(format!("recovered: state {index} of {}", allowed.len() - 1));
         self.model = allowed[index].clone();
-        self.maybe = allowed[..index].to_vec();
         self.handle = Some(handle);
         Ok(())
     }

@@ -63,8 +63,9 @@ pub enum SimFailureKind {
     PictureMismatch,
     /// The engine's invariants failed.
     Invariant,
-    /// A recovery showed a state that is neither the last acknowledged one nor a whole-frame
-    /// prefix of the call in flight (an acknowledged call lost, or a state never written).
+    /// A recovery showed a state that is neither the floor (the last acknowledged one, or the
+    /// one the last recovery showed) nor a whole-frame prefix of the call in flight (an
+    /// acknowledged call lost, a shown state rolled back, or a state never written).
     RecoveryMismatch,
     /// A recovery succeeded although it read a flipped bit (corruption accepted as data).
     FlipAccepted,

@@ -32,8 +32,9 @@ pub struct Expected<M, R> {
 /// it with [`SimSubject::call`] and advances the model with [`SimSubject::expect`]. After
 /// every acknowledged call, [`SimSubject::picture`] of the handle must equal
 /// [`SimSubject::model_picture`] of the new model, the reply must equal the expected reply and
-/// [`SimSubject::validate`] must pass. After every recovery the picture must equal the model
-/// at the last acknowledged call or one of the in-flight call's [`Expected::prefixes`].
+/// [`SimSubject::validate`] must pass. After every recovery the picture must equal the floor
+/// (the model at the last acknowledged call, or the state the last recovery showed) or one of
+/// the in-flight call's [`Expected::prefixes`].
 ///
 /// Everything must be a function of its arguments (no clock, no OS randomness): the same seed
 /// must give the same run, byte for byte.
