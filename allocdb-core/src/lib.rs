@@ -24,6 +24,8 @@ pub mod ids;
 pub mod model;
 pub mod recovery;
 pub mod result;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod snapshot;
 mod snapshot_decode;
 pub mod state_machine;

@@ -122,6 +122,46 @@ impl Model {
         Some(lease.record.deadline_slot.get())
     }
 
+    /// What a request at `slot` gets without a new frame: the stored outcome of an exact retry
+    /// inside its operation's window, `OperationConflict` for another request under that
+    /// operation id, `None` for a request to execute.
+    #[must_use]
+    pub fn lookup(&self, request: &ClientRequest, slot: Slot) -> Option<CommandOutcome> {
+        let op = self.ops.iter().find(|op| {
+            op.request.operation_id == request.operation_id && op.retire_after >= slot.get()
+        })?;
+        let same =
+            op.request.client_id == request.client_id && op.request.command == request.command;
+        Some(if same {
+            op.outcome
+        } else {
+            code(Code::OperationConflict)
+        })
+    }
+
+    /// The lsn of the last frame applied.
+    #[must_use]
+    pub fn lsn(&self) -> Lsn {
+        Lsn(self.lsn)
+    }
+
+    /// The slot of the last frame applied.
+    #[must_use]
+    pub fn slot(&self) -> Slot {
+        Slot(self.slot)
+    }
+
+    /// The leases in the table (live, or terminal and not yet retired), oldest first.
+    #[must_use]
+    pub fn leases(&self) -> &[LeaseDump] {
+        &self.leases
+    }
+
+    /// The requests in the operation table, oldest first (a workload repeats them as retries).
+    pub fn requests(&self) -> impl Iterator<Item = &ClientRequest> {
+        self.ops.iter().map(|op| &op.request)
+    }
+
     /// The model's whole state; compare it with [`project`] of the engine's dump.
     #[must_use]
     pub fn projection(&self) -> Projection {
@@ -177,19 +217,25 @@ impl Model {
     /// A tick at `slot`: expires every reserved lease due by then, oldest deadline first, one
     /// frame each, and returns their outcomes.
     pub fn tick(&mut self, slot: Slot) -> Vec<CommandOutcome> {
-        let mut due: Vec<(Slot, LeaseId)> = self
+        let mut outcomes = Vec::new();
+        while let Some(outcome) = self.tick_one(slot) {
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
+    /// One frame of a tick at `slot`: expires the reserved lease due first (oldest deadline,
+    /// then lowest id) and returns its outcome; `None` when nothing is due. The simulator
+    /// steps a tick with it, since a crash may keep any whole-frame prefix of a tick's write.
+    pub fn tick_one(&mut self, slot: Slot) -> Option<CommandOutcome> {
+        let (deadline, lease_id) = self
             .leases
             .iter()
             .filter(|l| l.record.state == LeaseState::Reserved && l.record.deadline_slot <= slot)
             .map(|l| (l.record.deadline_slot, l.record.lease_id))
-            .collect();
-        due.sort();
-        let mut outcomes = Vec::new();
-        for (deadline, lease_id) in due {
-            self.begin(slot.get());
-            outcomes.push(self.expire(lease_id, deadline));
-        }
-        outcomes
+            .min()?;
+        self.begin(slot.get());
+        Some(self.expire(lease_id, deadline))
     }
 
     /// An internal command at `slot`: the tick first, then the command in a frame of its own;
@@ -200,32 +246,32 @@ impl Model {
         slot: Slot,
     ) -> (Vec<CommandOutcome>, CommandOutcome) {
         let ticked = self.tick(slot);
+        (ticked, self.submit_internal_untimed(command, slot))
+    }
+
+    /// An internal command at `slot` without the tick (the engine's test seam
+    /// `submit_internal_untimed`): exactly one frame, even when other expiries are due.
+    pub fn submit_internal_untimed(
+        &mut self,
+        command: InternalCommand,
+        slot: Slot,
+    ) -> CommandOutcome {
         self.begin(slot.get());
         let InternalCommand::Expire {
             lease_id,
             deadline_slot,
         } = command;
-        (ticked, self.expire(lease_id, deadline_slot))
+        self.expire(lease_id, deadline_slot)
     }
 
     /// A client request at `slot`: the tick first, then the request (a retry inside the
     /// window returns the stored outcome without a new frame).
     pub fn submit(&mut self, request: &ClientRequest, slot: Slot) -> CommandOutcome {
         self.tick(slot);
-        let slot = slot.get();
-        if let Some(op) = self
-            .ops
-            .iter()
-            .find(|op| op.request.operation_id == request.operation_id && op.retire_after >= slot)
-        {
-            let same =
-                op.request.client_id == request.client_id && op.request.command == request.command;
-            return if same {
-                op.outcome
-            } else {
-                code(Code::OperationConflict)
-            };
+        if let Some(outcome) = self.lookup(request, slot) {
+            return outcome;
         }
+        let slot = slot.get();
         self.begin(slot);
         if self.ops.len() >= self.config.max_operations as usize {
             return code(Code::OperationTableFull);
