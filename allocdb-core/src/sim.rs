@@ -21,8 +21,8 @@ use crate::command_codec::{client_payload_len, max_client_payload_len};
 use crate::model::{Model, Projection, project};
 use crate::recovery::{WAL_FILE_NAME, WAL_MAGIC};
 use crate::{
-    AllocEngine, ClientRequest, CommandOutcome, Config, InternalCommand, Lsn, RecoveryError,
-    Slot, SubmitError,
+    AllocEngine, ClientRequest, CommandOutcome, Config, InternalCommand, Lsn, RecoveryError, Slot,
+    SubmitError,
 };
 
 #[path = "sim_workload.rs"]
@@ -208,9 +208,9 @@ impl AllocSim {
                 frames.tick(slot);
                 match self.too_large(requests, 0) {
                     Some(refusal) => Reply::Refused(refusal),
-                    None => Reply::Outcomes(
-                        requests.iter().map(|r| frames.request(r, slot)).collect(),
-                    ),
+                    None => {
+                        Reply::Outcomes(requests.iter().map(|r| frames.request(r, slot)).collect())
+                    }
                 }
             }
             Call::Tick(_) => Reply::Outcomes(frames.tick(slot)),
@@ -296,9 +296,9 @@ impl SimSubject for AllocSim {
             Call::Submit(request, slot) => engine.submit(request, Slot(*slot)).map(|o| vec![o]),
             Call::Batch(requests, slot) => engine.submit_batch(requests, Slot(*slot)),
             Call::Tick(slot) => engine.tick(Slot(*slot)),
-            Call::Internal(command, slot) => {
-                engine.submit_internal(command, Slot(*slot)).map(|o| vec![o])
-            }
+            Call::Internal(command, slot) => engine
+                .submit_internal(command, Slot(*slot))
+                .map(|o| vec![o]),
             Call::InternalUntimed(command, slot) => engine
                 .submit_internal_untimed(command, Slot(*slot))
                 .map(|o| vec![o]),
@@ -318,8 +318,9 @@ impl SimSubject for AllocSim {
 
     fn call_failure(&self, error: &SubmitError) -> StepFailure {
         match error {
-            SubmitError::Io(error) => StepFailure::Io(error.op),
-            SubmitError::SnapshotFile(SnapshotFileError::Io(error)) => StepFailure::Io(error.op),
+            SubmitError::Io(error) | SubmitError::SnapshotFile(SnapshotFileError::Io(error)) => {
+                StepFailure::Io(error.op)
+            }
             SubmitError::EngineHalted => StepFailure::Halted,
             _ => StepFailure::Other,
         }

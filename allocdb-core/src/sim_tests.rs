@@ -99,5 +99,8 @@ fn the_workload_reaches_every_result_code_and_refusal() {
         refusals,
         BTreeSet::from(["BatchTooLarge", "CommandTooLarge", "SlotRegression"])
     );
-    assert!(most_frames >= 3, "no call wrote several frames: {most_frames}");
+    assert!(
+        most_frames >= 3,
+        "no call wrote several frames: {most_frames}"
+    );
 }
