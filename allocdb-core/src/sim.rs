@@ -174,14 +174,13 @@ impl Frames {
 }
 
 impl AllocSim {
-    /// `CommandTooLarge` for the first request of `requests` whose payload is above the
-    /// bound (`index` counted from `first_index`).
-    fn too_large(&self, requests: &[ClientRequest], first_index: usize) -> Option<SubmitError> {
+    /// `CommandTooLarge` for the first request of `requests` whose payload is above the bound.
+    fn too_large(&self, requests: &[ClientRequest]) -> Option<SubmitError> {
         let max = self.config.max_wal_payload_bytes;
         requests.iter().enumerate().find_map(|(index, request)| {
             let payload_bytes = client_payload_len(&request.command);
             (payload_bytes > max as usize).then_some(SubmitError::CommandTooLarge {
-                index: first_index + index,
+                index,
                 payload_bytes,
                 max,
             })
@@ -197,7 +196,7 @@ impl AllocSim {
                 frames.tick(slot);
                 match frames.state.lookup(request, slot) {
                     Some(outcome) => Reply::Outcomes(vec![outcome]),
-                    None => match self.too_large(std::slice::from_ref(request), 0) {
+                    None => match self.too_large(std::slice::from_ref(request)) {
                         Some(refusal) => Reply::Refused(refusal),
                         None => Reply::Outcomes(vec![frames.request(request, slot)]),
                     },
@@ -206,7 +205,7 @@ impl AllocSim {
             // submit_batch: tick, the size check of every request, then each in order.
             Call::Batch(requests, _) => {
                 frames.tick(slot);
-                match self.too_large(requests, 0) {
+                match self.too_large(requests) {
                     Some(refusal) => Reply::Refused(refusal),
                     None => {
                         Reply::Outcomes(requests.iter().map(|r| frames.request(r, slot)).collect())
