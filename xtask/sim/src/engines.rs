@@ -18,6 +18,20 @@ pub struct Engine {
 /// Every engine with a simulator adapter, in the contract's order.
 pub const ENGINES: &[Engine] = &[
     Engine {
+        name: "allocdb-core",
+        run: |seed, steps, on_disk| {
+            run_mode(
+                &allocdb_core::sim::AllocSim::default(),
+                seed,
+                steps,
+                on_disk,
+            )
+        },
+        shortest: |failure, on_disk| {
+            shortest_mode(&allocdb_core::sim::AllocSim::default(), failure, on_disk)
+        },
+    },
+    Engine {
         name: "quota-core",
         run: |seed, steps, on_disk| {
             run_mode(&quota_core::sim::QuotaSim::default(), seed, steps, on_disk)

@@ -33,7 +33,8 @@ fn argument_errors_exit_2() {
     }
     let unknown = sim(&["--engine", "no-such-engine"]);
     assert!(
-        text(&unknown.stderr).contains("known: quota-core, queue-core, reservation-core"),
+        text(&unknown.stderr)
+            .contains("known: allocdb-core, quota-core, queue-core, reservation-core"),
         "{}",
         text(&unknown.stderr)
     );
@@ -130,7 +131,12 @@ fn skipping_the_fsync_gate_at_open_fails_every_engine() {
     let output = sim(&["--seeds", "200", "--plant", "skips-sync-at-open"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
-    for engine in ["quota-core", "queue-core", "reservation-core"] {
+    for engine in [
+        "allocdb-core",
+        "quota-core",
+        "queue-core",
+        "reservation-core",
+    ] {
         let found = format!("sim: {engine}: seed ");
         assert!(
             stderr
