@@ -44,3 +44,7 @@ mod toy;
 #[cfg(test)]
 #[path = "sim_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "sim_checks_tests.rs"]
+mod checks_tests;

@@ -204,18 +204,21 @@ impl SimStorage {
         })
     }
 
-    /// Flips every outstanding flipped bit back, as an operator restores the damaged bytes
-    /// from a replica; returns how many.
+    /// Flips every flipped bit still in a file (those [`SimStorage::flips`] lists) back, as an
+    /// operator restores the damaged bytes from a replica, and forgets the rest; returns how
+    /// many it restored.
     #[must_use = "the count says whether there was a flip to restore"]
     pub fn restore_flips(&self) -> usize {
+        let live = self.flips();
         self.with(|s| {
-            let flips = std::mem::take(&mut s.flips);
-            for flip in &flips {
+            // A flip in a removed or replaced file, or cut off, has no byte left to restore.
+            s.flips.clear();
+            for flip in &live {
                 s.inodes[flip.inode].data[flip.offset] ^= 1 << flip.bit;
                 s.log
                     .line(format!("restore: byte {} bit {}", flip.offset, flip.bit));
             }
-            flips.len()
+            live.len()
         })
     }
 }
