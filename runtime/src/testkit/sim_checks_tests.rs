@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
+use super::toy::{Toy, ToyCall, ToyDb, ToyError, ToyReply, ToyState};
 use super::*;
 use crate::storage::Storage;
+use crate::testkit::{Refusal, StepFailure};
 use crate::wal::Magic;
 
 fn wal_shape() -> WalShape {
@@ -43,4 +45,79 @@ fn a_flip_in_a_removed_file_is_not_restored() {
     s.remove(path).unwrap();
     assert!(s.flips().is_empty());
     assert_eq!(s.restore_flips(), 0, "no byte of a removed file to restore");
+}
+
+/// The toy, but a call during which a bit flipped fails as halted though it worked: a flip
+/// fails no operation, so it must excuse no failed call.
+struct HaltsOnFlip;
+
+impl SimSubject for HaltsOnFlip {
+    type Handle = (ToyDb, SimStorage);
+    type Model = ToyState;
+    type Picture = ToyState;
+    type Call = ToyCall;
+    type Reply = Vec<ToyReply>;
+    type OpenError = ToyError;
+    type CallError = ToyError;
+    const WAL_FILE_NAME: &'static str = Toy::WAL_FILE_NAME;
+    const WAL_MAGIC: Magic = Toy::WAL_MAGIC;
+
+    fn max_wal_payload_bytes(&self) -> u32 {
+        Toy.max_wal_payload_bytes()
+    }
+
+    fn open(&self, dir: &Path, storage: SimStorage) -> Result<Self::Handle, ToyError> {
+        Ok((Toy.open(dir, storage.clone())?, storage))
+    }
+
+    fn refusal(&self, error: &ToyError) -> Refusal {
+        Toy.refusal(error)
+    }
+
+    fn initial_model(&self) -> ToyState {
+        Toy.initial_model()
+    }
+
+    fn next_call(&self, model: &ToyState, rng: &mut SimRng) -> ToyCall {
+        Toy.next_call(model, rng)
+    }
+
+    fn expect(&self, model: &ToyState, call: &ToyCall) -> Expected<ToyState, Vec<ToyReply>> {
+        Toy.expect(model, call)
+    }
+
+    fn call(&self, handle: &mut Self::Handle, call: &ToyCall) -> Result<Vec<ToyReply>, ToyError> {
+        let flips = |s: &SimStorage| s.counts().get(FaultKind::BitFlip);
+        let before = flips(&handle.1);
+        let reply = Toy.call(&mut handle.0, call)?;
+        if flips(&handle.1) > before {
+            return Err(ToyError::Halted);
+        }
+        Ok(reply)
+    }
+
+    fn call_failure(&self, error: &ToyError) -> StepFailure {
+        Toy.call_failure(error)
+    }
+
+    fn picture(&self, handle: &Self::Handle) -> ToyState {
+        Toy.picture(&handle.0)
+    }
+
+    fn model_picture(&self, model: &ToyState) -> ToyState {
+        Toy.model_picture(model)
+    }
+
+    fn validate(&self, handle: &Self::Handle) -> Result<(), String> {
+        Toy.validate(&handle.0)
+    }
+}
+
+#[test]
+fn a_bit_flip_excuses_no_failed_call() {
+    // Failed before the fix: a flip during the call counted as a fault that excuses an Io
+    // error or a halt, and every seed passed.
+    let failed = (0..16).find_map(|seed| run(&HaltsOnFlip, seed, 300).err());
+    let failure = failed.expect("some seed flips a bit during a call");
+    assert_eq!(failure.kind, SimFailureKind::CallFailed, "{failure}");
 }

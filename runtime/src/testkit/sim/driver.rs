@@ -248,7 +248,7 @@ impl<S: SimSubject> Sim<'_, S> {
             .chance(STOP_PER_MILLE)
             .then(|| self.storage.ops() + self.rng.below(STOP_WITHIN_OPS));
         self.storage.stop_at_op(stop);
-        let faults_before = self.storage.counts().total();
+        let faults_before = self.storage.counts().failing();
         self.line(format!("step {}: call {call:?}", self.step));
         self.report.calls += 1;
         let result = subject.call(self.handle(), &call);
@@ -273,7 +273,7 @@ impl<S: SimSubject> Sim<'_, S> {
             }
             Err(error) => {
                 self.line(format!("error {error}"));
-                let faulted = stopped || self.storage.counts().total() > faults_before;
+                let faulted = stopped || self.storage.counts().failing() > faults_before;
                 let failure = subject.call_failure(&error);
                 if !faulted || !matches!(failure, StepFailure::Io(_) | StepFailure::Halted) {
                     let detail = format!("{error} ({failure:?}), faulted {faulted}");

@@ -84,6 +84,13 @@ impl FaultCounts {
     pub fn total(&self) -> u64 {
         self.0.iter().sum()
     }
+
+    /// The faults that fail the operation they strike (every kind but a bit flip, which
+    /// fails nothing until the flipped byte is read): those that excuse a failed call.
+    #[must_use]
+    pub fn failing(&self) -> u64 {
+        self.total() - self.get(FaultKind::BitFlip)
+    }
 }
 
 impl fmt::Display for FaultCounts {
@@ -243,6 +250,7 @@ mod tests {
         let mut sum = counts;
         sum.merge(&counts);
         assert_eq!((sum.total(), sum.get(FaultKind::BitFlip)), (6, 4));
+        assert_eq!(sum.failing(), 2, "a flip fails no operation");
     }
 
     /// The windows of every kind at each of `ops`, asked in that order.
