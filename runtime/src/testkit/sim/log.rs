@@ -25,6 +25,14 @@ impl Default for EventLog {
     }
 }
 
+/// The FNV-1a 64 hash of `bytes` (what a write feeds the log's hash for its bytes).
+#[must_use]
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
+    })
+}
+
 impl EventLog {
     /// An empty log.
     #[must_use]

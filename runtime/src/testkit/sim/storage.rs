@@ -13,6 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::log::fnv1a;
 use super::{EventLog, FaultCounts, FaultKind, SimFaults, SimRng};
 use crate::wal::Magic;
 
@@ -102,7 +103,8 @@ pub(super) struct Shared {
     pub(super) disk_root: Option<PathBuf>,
 }
 
-/// Operation tags fed to the event log's hash.
+/// Operation tags fed to the event log's hash (a write also feeds its length and the FNV-1a
+/// hash of its bytes).
 const TAG_WRITE: u64 = 1;
 const TAG_SYNC: u64 = 2;
 pub(super) const TAG_SET_LEN: u64 = 3;
@@ -224,7 +226,8 @@ impl Shared {
 
     pub(super) fn write(&mut self, generation: u64, inode: usize, bytes: &[u8]) -> io::Result<()> {
         self.begin(generation)?;
-        self.log.mix(&[TAG_WRITE, inode as u64, bytes.len() as u64]);
+        let words = [TAG_WRITE, inode as u64, bytes.len() as u64, fnv1a(bytes)];
+        self.log.mix(&words);
         if self.strike(FaultKind::WriteError) {
             return Err(injected(FaultKind::WriteError));
         }
