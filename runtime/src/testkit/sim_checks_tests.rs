@@ -136,3 +136,18 @@ fn the_log_hash_sees_the_written_bytes() {
     assert_eq!(hash_after_writing(b"abc"), hash_after_writing(b"abc"));
     assert_ne!(hash_after_writing(b"abc"), hash_after_writing(b"abd"));
 }
+
+#[test]
+fn a_bare_file_name_lives_in_the_current_directory() {
+    // Failed before the fix: the simulator's parent of `f` was "", the runtime's is ".", so
+    // a sync of "." did not make `f` durable and a crash forgot it.
+    let mut s = SimStorage::new(SimRng::new(1), SimFaults::none(), wal_shape());
+    let path = Path::new("f");
+    let mut file = s.create(path).unwrap();
+    file.write_all(b"kept").unwrap();
+    file.sync_data().unwrap();
+    s.sync_dir(Path::new(".")).unwrap();
+    assert_eq!(s.list(Path::new(".")).unwrap(), ["f"]);
+    s.crash();
+    assert_eq!(s.contents(path).as_deref(), Some(&b"kept"[..]));
+}

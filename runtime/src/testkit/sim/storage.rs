@@ -131,9 +131,9 @@ pub(super) fn not_found(path: &Path) -> io::Error {
     )
 }
 
-pub(super) fn parent(path: &Path) -> &Path {
-    path.parent().unwrap_or(Path::new(""))
-}
+/// The directory a file lives in: the runtime's own helper (`.` for a bare file name), so
+/// that a `sync_dir` of the directory the runtime names makes the file's entry durable.
+pub(super) use crate::wal_file::parent_dir as parent;
 
 impl Shared {
     /// Counts an operation; fails it if the process is stopped. A bit flip may strike here.
