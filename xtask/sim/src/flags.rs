@@ -9,8 +9,8 @@ pub struct SimFlags {
     /// Only this engine (default: every engine with a simulator adapter).
     #[arg(long, value_name = "ENGINE")]
     pub engine: Option<String>,
-    /// Run seeds 0..N.
-    #[arg(long, value_name = "N", default_value_t = 16, conflicts_with = "seed")]
+    /// Run seeds 0..N (N >= 1).
+    #[arg(long, value_name = "N", default_value_t = 16, conflicts_with = "seed", value_parser = clap::value_parser!(u64).range(1..))]
     pub seeds: u64,
     /// Run this one seed and print its event-log hash.
     #[arg(long, value_name = "S")]
@@ -43,13 +43,13 @@ pub enum PlantedBug {
 }
 
 impl SimFlags {
-    /// The seeds to run.
-    #[must_use]
-    pub fn seed_list(&self) -> Vec<u64> {
-        match self.seed {
-            Some(seed) => vec![seed],
-            None => (0..self.seeds).collect(),
-        }
+    /// The seeds to run, one at a time (`--seeds` may name more than memory holds).
+    pub fn seeds_to_run(&self) -> impl Iterator<Item = u64> + use<> {
+        let (first, count) = match self.seed {
+            Some(seed) => (seed, 1),
+            None => (0, self.seeds),
+        };
+        (0..count).map(move |i| first + i)
     }
 }
 
@@ -65,9 +65,11 @@ mod tests {
     fn defaults_are_sixteen_seeds_of_three_hundred_steps() {
         let flags = parse(&[]).unwrap();
         assert_eq!((flags.seeds, flags.steps, flags.seed), (16, 300, None));
-        assert_eq!(flags.seed_list(), (0..16).collect::<Vec<_>>());
+        assert!(flags.seeds_to_run().eq(0..16));
         let one = parse(&["--seed", "7", "--steps", "5", "--engine", "quota-core"]).unwrap();
-        assert_eq!(one.seed_list(), [7]);
+        assert!(one.seeds_to_run().eq([7]));
+        let last = parse(&["--seed", &u64::MAX.to_string()]).unwrap();
+        assert!(last.seeds_to_run().eq([u64::MAX]));
         assert_eq!(one.engine.as_deref(), Some("quota-core"));
     }
 
@@ -80,11 +82,19 @@ mod tests {
                 ErrorKind::ArgumentConflict,
             ),
             (&["--steps", "0"][..], ErrorKind::ValueValidation),
+            (&["--seeds", "0"][..], ErrorKind::ValueValidation),
             (&["--seeds", "many"][..], ErrorKind::ValueValidation),
             (&["--plant", "nothing"][..], ErrorKind::InvalidValue),
             (&["--frobnicate"][..], ErrorKind::UnknownArgument),
         ] {
             assert_eq!(parse(args).unwrap_err().kind(), kind, "{args:?}");
         }
+    }
+
+    #[test]
+    fn the_most_seeds_are_run_one_by_one() {
+        // Aborted before the fix: the seed list was collected into a Vec of u64::MAX seeds.
+        let most = parse(&["--seeds", &u64::MAX.to_string()]).unwrap();
+        assert!(most.seeds_to_run().take(3).eq(0..3));
     }
 }

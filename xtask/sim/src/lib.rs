@@ -42,7 +42,7 @@ pub fn run_engine(engine: &Engine, flags: &SimFlags) -> EngineRun {
         total: SimReport::default(),
         failure: None,
     };
-    for seed in flags.seed_list() {
+    for seed in flags.seeds_to_run() {
         outcome.seeds += 1;
         match (engine.run)(seed, flags.steps, flags.on_disk) {
             Ok(report) => outcome.total.merge(&report),
