@@ -12,7 +12,6 @@
 
 use std::path::Path;
 
-use runtime::snapshot_file::SnapshotFileError;
 use runtime::testkit::sim::{Expected, SimRng, SimStorage, SimSubject};
 use runtime::testkit::{Refusal, StepFailure};
 use runtime::wal::Magic;
@@ -246,12 +245,7 @@ impl SimSubject for AllocSim {
     }
 
     fn refusal(&self, error: &RecoveryError) -> Refusal {
-        match error {
-            RecoveryError::Corruption { offset, .. } => Refusal::WalCorruption { offset: *offset },
-            RecoveryError::SnapshotFile(_) => Refusal::SnapshotFile,
-            RecoveryError::Locked { .. } => Refusal::Locked,
-            _ => Refusal::Other,
-        }
+        crate::test_refusal::refusal(error)
     }
 
     fn initial_model(&self) -> Model {
@@ -316,13 +310,7 @@ impl SimSubject for AllocSim {
     }
 
     fn call_failure(&self, error: &SubmitError) -> StepFailure {
-        match error {
-            SubmitError::Io(error) | SubmitError::SnapshotFile(SnapshotFileError::Io(error)) => {
-                StepFailure::Io(error.op)
-            }
-            SubmitError::EngineHalted => StepFailure::Halted,
-            _ => StepFailure::Other,
-        }
+        crate::test_refusal::step_failure(error)
     }
 
     fn picture(&self, engine: &AllocEngine) -> Projection {

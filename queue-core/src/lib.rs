@@ -28,6 +28,8 @@ pub mod recovery;
 pub mod result;
 #[cfg(feature = "sim")]
 pub mod sim;
+#[cfg(any(test, feature = "sim"))]
+mod test_refusal;
 pub mod snapshot;
 mod snapshot_decode;
 pub mod state_machine;

@@ -14,6 +14,8 @@ pub mod recovery;
 pub mod result;
 #[cfg(feature = "sim")]
 pub mod sim;
+#[cfg(any(test, feature = "sim"))]
+mod test_refusal;
 pub mod snapshot;
 pub mod state_machine;
 mod state_machine_commands;

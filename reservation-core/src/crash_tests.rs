@@ -67,20 +67,11 @@ impl CrashSubject for Crash {
     }
 
     fn refusal(&self, error: &RecoveryError) -> Refusal {
-        match error {
-            RecoveryError::Corruption { offset, .. } => Refusal::WalCorruption { offset: *offset },
-            RecoveryError::SnapshotFile(_) => Refusal::SnapshotFile,
-            RecoveryError::Locked { .. } => Refusal::Locked,
-            _ => Refusal::Other,
-        }
+        crate::test_refusal::refusal(error)
     }
 
     fn step_failure(&self, error: &SubmitError) -> StepFailure {
-        match error {
-            SubmitError::Io(error) => StepFailure::Io(error.op),
-            SubmitError::EngineHalted => StepFailure::Halted,
-            _ => StepFailure::Other,
-        }
+        crate::test_refusal::step_failure(error)
     }
 
     /// Applies each frame to a fresh state machine: a submit also writes the expiries its tick

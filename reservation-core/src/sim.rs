@@ -201,12 +201,7 @@ impl SimSubject for ReservationSim {
     }
 
     fn refusal(&self, error: &RecoveryError) -> Refusal {
-        match error {
-            RecoveryError::Corruption { offset, .. } => Refusal::WalCorruption { offset: *offset },
-            RecoveryError::SnapshotFile(_) => Refusal::SnapshotFile,
-            RecoveryError::Locked { .. } => Refusal::Locked,
-            _ => Refusal::Other,
-        }
+        crate::test_refusal::refusal(error)
     }
 
     fn initial_model(&self) -> Model {
@@ -275,11 +270,7 @@ impl SimSubject for ReservationSim {
     }
 
     fn call_failure(&self, error: &SubmitError) -> StepFailure {
-        match error {
-            SubmitError::Io(error) => StepFailure::Io(error.op),
-            SubmitError::EngineHalted => StepFailure::Halted,
-            _ => StepFailure::Other,
-        }
+        crate::test_refusal::step_failure(error)
     }
 
     fn picture(&self, engine: &ReservationEngine) -> Projection {

@@ -108,6 +108,22 @@ impl fmt::Display for SnapshotFileError {
 
 impl std::error::Error for SnapshotFileError {}
 
+impl SnapshotFileError {
+    /// Whether the file's bytes are damaged (too short for a footer, a bad footer magic, a
+    /// length or checksum mismatch): what a flipped or torn byte produces. A failed read
+    /// ([`Self::Io`]) or a file above the caller's bound ([`Self::TooLarge`]) is not.
+    #[must_use]
+    pub fn is_corruption(&self) -> bool {
+        match self {
+            Self::Io(_) | Self::TooLarge { .. } => false,
+            Self::TooShort { .. }
+            | Self::BadFooterMagic { .. }
+            | Self::LengthMismatch { .. }
+            | Self::ChecksumMismatch { .. } => true,
+        }
+    }
+}
+
 fn io_error(op: FileOp, path: &Path, error: &io::Error) -> SnapshotFileError {
     SnapshotFileError::Io(FileError::new(op, path, error))
 }

@@ -256,3 +256,30 @@ fn only_a_missing_file_reads_as_none() {
         "{error:?}"
     );
 }
+
+#[test]
+fn only_damaged_bytes_are_corruption() {
+    let io = SnapshotFileError::Io(FileError {
+        op: FileOp::Read,
+        path: "s".into(),
+        kind: io::ErrorKind::Other,
+    });
+    let too_large = SnapshotFileError::TooLarge {
+        file_bytes: 9,
+        max: 8,
+    };
+    let damaged = [
+        SnapshotFileError::TooShort { file_bytes: 3 },
+        SnapshotFileError::BadFooterMagic { found: 1 },
+        SnapshotFileError::LengthMismatch {
+            stored: 1,
+            actual: 2,
+        },
+        SnapshotFileError::ChecksumMismatch {
+            stored: 1,
+            computed: 2,
+        },
+    ];
+    assert!(!io.is_corruption() && !too_large.is_corruption());
+    assert!(damaged.iter().all(SnapshotFileError::is_corruption));
+}
