@@ -151,3 +151,76 @@ fn a_bare_file_name_lives_in_the_current_directory() {
     s.crash();
     assert_eq!(s.contents(path).as_deref(), Some(&b"kept"[..]));
 }
+
+/// The toy, but its first checkpoint panics.
+struct PanicsAtCheckpoint;
+
+impl SimSubject for PanicsAtCheckpoint {
+    type Handle = ToyDb;
+    type Model = ToyState;
+    type Picture = ToyState;
+    type Call = ToyCall;
+    type Reply = Vec<ToyReply>;
+    type OpenError = ToyError;
+    type CallError = ToyError;
+    const WAL_FILE_NAME: &'static str = Toy::WAL_FILE_NAME;
+    const WAL_MAGIC: Magic = Toy::WAL_MAGIC;
+
+    fn max_wal_payload_bytes(&self) -> u32 {
+        Toy.max_wal_payload_bytes()
+    }
+
+    fn open(&self, dir: &Path, storage: SimStorage) -> Result<ToyDb, ToyError> {
+        Toy.open(dir, storage)
+    }
+
+    fn refusal(&self, error: &ToyError) -> Refusal {
+        Toy.refusal(error)
+    }
+
+    fn initial_model(&self) -> ToyState {
+        Toy.initial_model()
+    }
+
+    fn next_call(&self, model: &ToyState, rng: &mut SimRng) -> ToyCall {
+        Toy.next_call(model, rng)
+    }
+
+    fn expect(&self, model: &ToyState, call: &ToyCall) -> Expected<ToyState, Vec<ToyReply>> {
+        Toy.expect(model, call)
+    }
+
+    fn call(&self, db: &mut ToyDb, call: &ToyCall) -> Result<Vec<ToyReply>, ToyError> {
+        assert!(*call != ToyCall::Checkpoint, "planted panic at a checkpoint");
+        Toy.call(db, call)
+    }
+
+    fn call_failure(&self, error: &ToyError) -> StepFailure {
+        Toy.call_failure(error)
+    }
+
+    fn picture(&self, db: &ToyDb) -> ToyState {
+        Toy.picture(db)
+    }
+
+    fn model_picture(&self, model: &ToyState) -> ToyState {
+        Toy.model_picture(model)
+    }
+
+    fn validate(&self, db: &ToyDb) -> Result<(), String> {
+        Toy.validate(db)
+    }
+}
+
+#[test]
+fn a_panic_is_a_failure_with_its_step_tail_and_shortest_count() {
+    // Failed before the fix: the panic unwound through run (and aborted cargo xtask sim).
+    let failure = check(&PanicsAtCheckpoint, 0, 300).unwrap_err();
+    assert_eq!(failure.kind, SimFailureKind::Panic, "{failure}");
+    assert_eq!(failure.detail, "planted panic at a checkpoint");
+    let call = format!("step {}: call Checkpoint", failure.step);
+    assert!(failure.tail.contains(&call), "{:?}", failure.tail);
+    assert_eq!(failure.tail.last().unwrap(), "FAIL Panic: planted panic at a checkpoint");
+    assert_eq!(failure.shortest, Some(failure.step + 1));
+    assert!(run(&PanicsAtCheckpoint, 0, failure.step).is_ok());
+}

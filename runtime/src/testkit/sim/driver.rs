@@ -2,6 +2,8 @@
 //! power losses inside calls and storage faults, all drawn from one seed, and checks the
 //! engine against its model after every acknowledged call and every recovery.
 
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use super::report::{SimFailure, SimFailureKind, SimReport};
@@ -90,13 +92,33 @@ fn wal_shape<S: SimSubject>(subject: &S) -> WalShape {
     }
 }
 
-/// [`run`] on a given storage and directory (the disk-backed mode passes its own).
+/// [`run`] on a given storage and directory (the disk-backed mode passes its own). A panic
+/// of the engine (or the model) is caught and reported as [`SimFailureKind::Panic`] at the
+/// step it struck, with the log's tail, like any failed check.
 fn run_on<S: SimSubject>(
     subject: &S,
     seed: u64,
     steps: u64,
     storage: SimStorage,
     dir: &Path,
+) -> Result<SimReport, SimFailure> {
+    let log = storage.clone();
+    let at = Cell::new(0);
+    let run = || run_steps(subject, seed, steps, storage, dir, &at);
+    match panic::catch_unwind(AssertUnwindSafe(run)) {
+        Ok(outcome) => outcome,
+        Err(payload) => Err(SimFailure::panicked(seed, steps, at.get(), payload.as_ref(), &log)),
+    }
+}
+
+/// The run itself; `at` follows the current step, for a panic's report.
+fn run_steps<S: SimSubject>(
+    subject: &S,
+    seed: u64,
+    steps: u64,
+    storage: SimStorage,
+    dir: &Path,
+    at: &Cell<u64>,
 ) -> Result<SimReport, SimFailure> {
     let root = SimRng::new(seed);
     let mut sim = Sim {
@@ -123,10 +145,12 @@ fn run_on<S: SimSubject>(
     sim.storage.set_faults_on(true);
     for step in 0..steps {
         sim.step = step;
+        at.set(step);
         sim.mark_step();
         sim.one_step()?;
     }
     sim.step = steps;
+    at.set(steps);
     sim.mark_step();
     sim.line(format!("end after {steps} steps"));
     sim.restart(Restart::Crash, &[], false)?;

@@ -1,9 +1,10 @@
 //! What a simulated run reports: [`SimReport`] when every check held, [`SimFailure`] when one
 //! did not.
 
+use std::any::Any;
 use std::fmt;
 
-use super::FaultCounts;
+use super::{FaultCounts, SimStorage};
 
 /// The figures of a run in which every check held.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,6 +77,8 @@ pub enum SimFailureKind {
     OpenFailed,
     /// A call failed without an injected fault, or with an unexpected error.
     CallFailed,
+    /// The engine (or the model, or the subject) panicked; the detail is the panic's message.
+    Panic,
 }
 
 /// A check that failed: where, and what the run did just before.
@@ -113,3 +116,31 @@ impl fmt::Display for SimFailure {
 }
 
 impl std::error::Error for SimFailure {}
+
+impl SimFailure {
+    /// The failure of a run of `seed` that panicked at `step`: the panic's message, logged to
+    /// `storage`'s event log, and the log's tail.
+    pub(super) fn panicked(
+        seed: u64,
+        steps: u64,
+        step: u64,
+        payload: &(dyn Any + Send),
+        storage: &SimStorage,
+    ) -> Self {
+        let detail = match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+            (Some(text), _) => (*text).to_owned(),
+            (None, Some(text)) => text.clone(),
+            (None, None) => "a panic without a message".to_owned(),
+        };
+        storage.with_log(|log| log.line(format!("FAIL Panic: {detail}")));
+        Self {
+            seed,
+            steps,
+            step,
+            kind: SimFailureKind::Panic,
+            detail,
+            tail: storage.with_log(|log| log.tail()),
+            shortest: None,
+        }
+    }
+}
