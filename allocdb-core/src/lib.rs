@@ -26,8 +26,6 @@ pub mod recovery;
 pub mod result;
 #[cfg(feature = "sim")]
 pub mod sim;
-#[cfg(any(test, feature = "sim"))]
-mod test_refusal;
 pub mod snapshot;
 mod snapshot_decode;
 pub mod state_machine;
@@ -35,6 +33,8 @@ mod state_machine_commands;
 mod state_machine_index;
 pub mod state_machine_invariants;
 mod state_machine_records;
+#[cfg(any(test, feature = "sim"))]
+mod test_refusal;
 
 pub use command::{ClientRequest, Command, CommandContext, InternalCommand};
 pub use config::{Config, ConfigError};

@@ -14,12 +14,12 @@ pub mod recovery;
 pub mod result;
 #[cfg(feature = "sim")]
 pub mod sim;
-#[cfg(any(test, feature = "sim"))]
-mod test_refusal;
 pub mod snapshot;
 pub mod state_machine;
 mod state_machine_commands;
 pub mod state_machine_invariants;
+#[cfg(any(test, feature = "sim"))]
+mod test_refusal;
 
 pub use command::{ClientRequest, Command, CommandContext};
 pub use config::{Config, ConfigError};

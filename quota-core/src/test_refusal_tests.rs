@@ -21,7 +21,10 @@ fn failed(op: FileOp) -> FileError {
 fn only_a_damaged_snapshot_is_refused_as_corruption() {
     // Failed before the fix: every snapshot file error was refused as corruption.
     let open = |error| refusal(&RecoveryError::SnapshotFile(error));
-    assert_eq!(open(SnapshotFileError::Io(failed(FileOp::Read))), Refusal::Other);
+    assert_eq!(
+        open(SnapshotFileError::Io(failed(FileOp::Read))),
+        Refusal::Other
+    );
     let too_large = SnapshotFileError::TooLarge {
         file_bytes: 9,
         max: 8,
@@ -38,5 +41,8 @@ fn only_a_damaged_snapshot_is_refused_as_corruption() {
 fn a_failed_snapshot_write_is_an_io_failure() {
     let write = SubmitError::SnapshotFile(SnapshotFileError::Io(failed(FileOp::Write)));
     assert_eq!(step_failure(&write), StepFailure::Io(FileOp::Write));
-    assert_eq!(step_failure(&SubmitError::EngineHalted), StepFailure::Halted);
+    assert_eq!(
+        step_failure(&SubmitError::EngineHalted),
+        StepFailure::Halted
+    );
 }

@@ -25,14 +25,14 @@ pub mod recovery;
 pub mod result;
 #[cfg(feature = "sim")]
 pub mod sim;
-#[cfg(any(test, feature = "sim"))]
-mod test_refusal;
 pub mod snapshot;
 mod snapshot_decode;
 pub mod state_machine;
 mod state_machine_commands;
 mod state_machine_index;
 pub mod state_machine_invariants;
+#[cfg(any(test, feature = "sim"))]
+mod test_refusal;
 
 pub use command::{ClientRequest, Command, CommandContext, InternalCommand};
 pub use config::{Config, ConfigError};

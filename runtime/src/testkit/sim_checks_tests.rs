@@ -191,7 +191,10 @@ impl SimSubject for PanicsAtCheckpoint {
     }
 
     fn call(&self, db: &mut ToyDb, call: &ToyCall) -> Result<Vec<ToyReply>, ToyError> {
-        assert!(*call != ToyCall::Checkpoint, "planted panic at a checkpoint");
+        assert!(
+            *call != ToyCall::Checkpoint,
+            "planted panic at a checkpoint"
+        );
         Toy.call(db, call)
     }
 
@@ -220,7 +223,10 @@ fn a_panic_is_a_failure_with_its_step_tail_and_shortest_count() {
     assert_eq!(failure.detail, "planted panic at a checkpoint");
     let call = format!("step {}: call Checkpoint", failure.step);
     assert!(failure.tail.contains(&call), "{:?}", failure.tail);
-    assert_eq!(failure.tail.last().unwrap(), "FAIL Panic: planted panic at a checkpoint");
+    assert_eq!(
+        failure.tail.last().unwrap(),
+        "FAIL Panic: planted panic at a checkpoint"
+    );
     assert_eq!(failure.shortest, Some(failure.step + 1));
     assert!(run(&PanicsAtCheckpoint, 0, failure.step).is_ok());
 }

@@ -107,7 +107,13 @@ fn run_on<S: SimSubject>(
     let run = || run_steps(subject, seed, steps, storage, dir, &at);
     match panic::catch_unwind(AssertUnwindSafe(run)) {
         Ok(outcome) => outcome,
-        Err(payload) => Err(SimFailure::panicked(seed, steps, at.get(), payload.as_ref(), &log)),
+        Err(payload) => Err(SimFailure::panicked(
+            seed,
+            steps,
+            at.get(),
+            payload.as_ref(),
+            &log,
+        )),
     }
 }
 

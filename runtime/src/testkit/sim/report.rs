@@ -127,7 +127,10 @@ impl SimFailure {
         payload: &(dyn Any + Send),
         storage: &SimStorage,
     ) -> Self {
-        let detail = match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+        let detail = match (
+            payload.downcast_ref::<&str>(),
+            payload.downcast_ref::<String>(),
+        ) {
             (Some(text), _) => (*text).to_owned(),
             (None, Some(text)) => text.clone(),
             (None, None) => "a panic without a message".to_owned(),
