@@ -12,8 +12,8 @@ use crate::Status;
 use crate::flags::SimArgs;
 use crate::workspace::cargo;
 
-/// The seed set of the `sim` step of `cargo xtask ci`: every engine, seeds 0..16 of 300 steps
-/// (about a second per engine in a debug build).
+/// The seed set of the `sim` step of `cargo xtask ci`: every engine, seeds 0..16 of 300 steps,
+/// in a debug build (its time: docs/simulation.md, "The command").
 pub const CI_FLAGS: &[&str] = &["--seeds", "16", "--steps", "300"];
 
 /// Runs the simulator on the repository at `root` with `args`.
