@@ -17,6 +17,13 @@ fn test_attributes_are_recognized() {
     assert!(!is_test_code(&attrs("#[cfg(not(test))]")));
     assert!(!is_test_code(&attrs("#[cfg(feature = \"testing\")]")));
     assert!(!is_test_code(&attrs("#[inline]")));
+    // Holds in a production build with `serde`, or names `test` only inside a feature.
+    assert!(!is_test_code(&attrs(
+        "#[cfg(any(test, feature = \"serde\"))]"
+    )));
+    assert!(!is_test_code(&attrs("#[cfg(feature = \"test-utils\")]")));
+    assert!(!is_test_code(&attrs("#[cfg(all(unix, not(test)))]")));
+    assert!(is_test_code(&attrs("#[cfg(any(test, all(test, unix)))]")));
 }
 
 #[test]

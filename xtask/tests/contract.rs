@@ -322,9 +322,10 @@ fn a_pending_crate_is_a_note_while_missing_and_checked_once_it_exists() {
 fn modules_gated_by_a_test_feature_are_test_code_and_others_are_not() {
     let root = fixture("test-features");
     let report = check(&root, None);
-    // The same HashMap module under six gates: `model` (listed in `[modules] test_features`),
+    // The same HashMap module under eight gates: `model` (listed in `[modules] test_features`),
     // `all(model, unix)`, an inline `model` module and a file declared by model.rs pass; no
-    // gate, the unlisted `other`, `any(model, unix)` and `not(model)` are production code.
+    // gate, the unlisted `other`, `any(model, unix)`, `not(model)`, `any(test, serde)` (on in
+    // a production build with `serde`) and `test-utils` (a name, not `test`) are production.
     // The self dev-dependency that turns `model` on for the tests passes `deps` and
     // `independence`.
     assert_eq!(
@@ -334,6 +335,8 @@ fn modules_gated_by_a_test_feature_are_test_code_and_others_are_not() {
             ("collections", "alpha/src/lib.rs", 19, 27),
             ("collections", "alpha/src/other.rs", 3, 23),
             ("collections", "alpha/src/plain.rs", 3, 23),
+            ("collections", "alpha/src/serde_or_test.rs", 3, 23),
+            ("collections", "alpha/src/test_utils.rs", 3, 23),
         ],
         "{report:#?}"
     );
@@ -352,6 +355,8 @@ fn modules_gated_by_a_test_feature_are_test_code_and_others_are_not() {
             "alpha/src/model_parts.rs",
             "alpha/src/other.rs",
             "alpha/src/plain.rs",
+            "alpha/src/serde_or_test.rs",
+            "alpha/src/test_utils.rs",
         ],
         "{report:#?}"
     );

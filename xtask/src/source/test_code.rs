@@ -28,19 +28,10 @@ pub fn is_test_code_with(attrs: &[syn::Attribute], test_features: &[String]) -> 
         let Ok(list) = attr.meta.require_list() else {
             return false;
         };
-        // `cfg(test)`, `cfg(all(test, feature = ".."))`; `cfg(not(test))` is not test code.
-        let text = list.tokens.to_string();
-        let words: Vec<&str> = text
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .collect();
-        if words.contains(&"test") && !words.contains(&"not") {
-            return true;
-        }
-        !test_features.is_empty()
-            && list
-                .parse_args::<syn::Meta>()
-                .is_ok_and(|predicate| only_when_testing(&predicate, test_features))
+        // `cfg(test)`, `cfg(all(test, feature = ".."))`; not `cfg(not(test))`, nor
+        // `cfg(any(test, feature = "serde"))` or `cfg(feature = "test-utils")` (production).
+        list.parse_args::<syn::Meta>()
+            .is_ok_and(|predicate| only_when_testing(&predicate, test_features))
     })
 }
 
