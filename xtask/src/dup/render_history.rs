@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use super::history::{History, Row};
+use super::render_html::escape;
 use super::svg::{self, Point};
 
 /// The short form of a commit id in tables and charts.
@@ -107,13 +108,6 @@ pub fn markdown(history: &History) -> String {
         );
     }
     out
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// One self-contained html page: the line chart, then the table.

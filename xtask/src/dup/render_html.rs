@@ -21,7 +21,9 @@ td.n{text-align:right}.code{font-family:monospace;white-space:pre;font-size:12px
 .ins em{background:#a6f0a6}.side td{border:none;border-left:1px solid #eee}\
 h3{margin-top:2em}.runtime{color:#a40}.domain{color:#046}";
 
-fn escape(text: &str) -> String {
+/// Escapes `&`, `<`, `>` and `"` for html and svg text and attributes (the one copy: the
+/// history page and the charts use it too).
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use super::render_html::escape;
 use super::report::{Category, Report};
 
 /// The colors of the two categories and of the total.
@@ -15,13 +16,6 @@ const COPIED: &str = "#e67e22";
 const FONT: &str = "font-family=\"sans-serif\" font-size=\"11\"";
 /// Rows of extraction labels under the history chart (the ninth reuses the first row).
 const LABEL_ROWS: u64 = 8;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// `value * length / max`, rounded down, in integer arithmetic (0 when `max` is 0).
 fn scale(value: u64, length: u64, max: u64) -> u64 {
