@@ -19,16 +19,18 @@ pub const RECORDED_CORPUS_MIB_PER_MILLION_LINES: f64 = 94.64;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryBound {
     pub target: String,
-    pub mib_per_million_lines: f64,
+    /// `None`: the row has no peak RSS figure, which fails the bound ("not measured").
+    pub mib_per_million_lines: Option<f64>,
     pub corpus_mib_per_million_lines: f64,
     /// `"this run"` (the full corpus was measured too) or `"recorded"`
     /// ([`RECORDED_CORPUS_MIB_PER_MILLION_LINES`]).
     pub corpus_source: &'static str,
-    pub ratio: f64,
+    pub ratio: Option<f64>,
     pub within: bool,
 }
 
-/// The bound of every generated dup-report row with a memory figure.
+/// The bound of every generated dup-report row; a row without a memory figure is not within
+/// it (not measured), so the bound never passes unchecked.
 #[must_use]
 pub fn evaluate(tooling: &[ToolReport], corpus: Option<&CorpusReport>) -> Vec<MemoryBound> {
     let measured = corpus
@@ -42,17 +44,17 @@ pub fn evaluate(tooling: &[ToolReport], corpus: Option<&CorpusReport>) -> Vec<Me
     tooling
         .iter()
         .filter(|row| row.tool == "dup-report" && row.target.starts_with("generated "))
-        .filter_map(|row| {
-            let mib = row.peak_rss_mib_per_million_lines?;
-            let ratio = mib / reference;
-            Some(MemoryBound {
+        .map(|row| {
+            let mib = row.peak_rss_mib_per_million_lines;
+            let ratio = mib.map(|mib| mib / reference);
+            MemoryBound {
                 target: row.target.clone(),
                 mib_per_million_lines: mib,
                 corpus_mib_per_million_lines: reference,
                 corpus_source: source,
                 ratio,
-                within: ratio <= MAX_RATIO,
-            })
+                within: ratio.is_some_and(|ratio| ratio <= MAX_RATIO),
+            }
         })
         .collect()
 }
@@ -96,11 +98,16 @@ mod tests {
             found,
             [
                 ("generated one big file", true),
-                ("generated huge class", false)
+                ("generated huge class", false),
+                // No figure: not measured, so not within the bound (it was left out before).
+                ("generated no figure", false),
             ]
         );
+        assert_eq!(bounds[2].ratio, None);
+        assert_eq!(bounds[2].mib_per_million_lines, None);
         assert_eq!(bounds[0].corpus_source, "recorded");
-        assert!((bounds[0].ratio - 106.0 / RECORDED_CORPUS_MIB_PER_MILLION_LINES).abs() < 1e-9);
+        let ratio = bounds[0].ratio.unwrap();
+        assert!((ratio - 106.0 / RECORDED_CORPUS_MIB_PER_MILLION_LINES).abs() < 1e-9);
         // The corpus measured in the same run is the reference.
         let corpus = CorpusReport {
             path: String::new(),
@@ -115,7 +122,8 @@ mod tests {
         };
         let bounds = evaluate(&tooling, Some(&corpus));
         assert_eq!(bounds[1].corpus_source, "this run");
-        assert!((bounds[1].ratio - 1.9).abs() < 1e-9);
-        assert!(bounds.iter().all(|b| b.within));
+        assert!((bounds[1].ratio.unwrap() - 1.9).abs() < 1e-9);
+        assert!(bounds[..2].iter().all(|b| b.within));
+        assert!(!bounds[2].within);
     }
 }

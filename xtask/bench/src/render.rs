@@ -132,12 +132,20 @@ fn corpus_lines(out: &mut String, corpus: &CorpusReport) {
 /// Issue 16's memory bound, one line per generated row.
 fn bound_lines(out: &mut String, bounds: &[MemoryBound]) {
     for bound in bounds {
+        let (Some(mib), Some(ratio)) = (bound.mib_per_million_lines, bound.ratio) else {
+            let _ = writeln!(
+                out,
+                "  memory bound: dup-report {:<24} not measured (no peak RSS figure): **FAIL**",
+                bound.target,
+            );
+            continue;
+        };
         let _ = writeln!(
             out,
             "  memory bound: dup-report {:<24} {:.2} MiB per 1M lines = {:.2}x the corpus's {:.2} MiB ({}), at most {:.2}x: {}",
             bound.target,
-            bound.mib_per_million_lines,
-            bound.ratio,
+            mib,
+            ratio,
             bound.corpus_mib_per_million_lines,
             bound.corpus_source,
             MAX_RATIO,
@@ -146,14 +154,21 @@ fn bound_lines(out: &mut String, bounds: &[MemoryBound]) {
     }
 }
 
-/// The rows above the memory bound, which fail the run.
+/// The rows above the memory bound or without a figure, which fail the run.
 fn bound_errors(out: &mut String, bounds: &[MemoryBound]) {
     for bound in bounds.iter().filter(|bound| !bound.within) {
-        let _ = writeln!(
-            out,
-            "\nerror[bench::memory]: dup-report on the {} takes {:.2}x the corpus's memory per line (at most {MAX_RATIO:.2}x)",
-            bound.target, bound.ratio,
-        );
+        let _ = match bound.ratio {
+            Some(ratio) => writeln!(
+                out,
+                "\nerror[bench::memory]: dup-report on the {} takes {ratio:.2}x the corpus's memory per line (at most {MAX_RATIO:.2}x)",
+                bound.target,
+            ),
+            None => writeln!(
+                out,
+                "\nerror[bench::memory]: dup-report on the {} has no peak RSS figure: the bound is not measured",
+                bound.target,
+            ),
+        };
     }
 }
 
