@@ -214,6 +214,8 @@ pub struct WalFile {
     path: PathBuf,
     file: Box<dyn StorageFile>,
     len: u64,
+    /// The length the last successful sync covered: what a failed one cuts back to.
+    synced_len: u64,
     storage: Box<dyn Storage>,
 }
 
@@ -243,12 +245,7 @@ impl WalFile {
         let len = file
             .size()
             .map_err(|e| FileError::new(FileOp::Open, path, &e))?;
-        // The fsync gate: what recovery reads must be durable before the engine serves it. A
-        // restart without a power loss (after a failed sync, or a killed process) finds in the
-        // page cache frames that were never synced; recovery applies them, and a later power
-        // loss would roll back a state the engine has shown. PostgreSQL syncs its data
-        // directory at startup after a crash for this reason. One `fdatasync` per open, of a
-        // file with nothing dirty in the common case (docs/simulation.md, findings).
+        // The fsync gate, for a killed process's frames (a failed sync's: `sync` cuts them).
         #[cfg(any(test, feature = "testkit"))]
         let gate = !crate::testkit::sim::planted::is_planted(
             crate::testkit::sim::planted::Bug::SkipsSyncAtOpen,
@@ -259,9 +256,7 @@ impl WalFile {
             file.sync_data()
                 .map_err(|e| FileError::new(FileOp::Sync, path, &e))?;
         }
-        // Every open syncs the directory, not only the one that created the file: a first open
-        // whose directory sync failed leaves a file whose entry may not be durable, and a retry
-        // that saw the file "existing" would never make it so. It costs one sync per recovery.
+        // Every open syncs the directory: a first open's failed one leaves the entry volatile.
         let dir = parent_dir(path);
         storage
             .sync_dir(dir)
@@ -270,6 +265,7 @@ impl WalFile {
             path: path.to_path_buf(),
             file,
             len,
+            synced_len: len,
             storage,
         })
     }
@@ -300,11 +296,13 @@ impl WalFile {
     /// Appends `bytes` at the end of the log (not yet durable: call [`Self::sync`]).
     ///
     /// # Errors
-    /// The write failed; an unknown prefix of `bytes` may be in the file.
+    /// The write failed; the log is cut back to its last synced length (best effort).
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), FileError> {
-        self.file
-            .write_all(bytes)
-            .map_err(|e| FileError::new(FileOp::Write, &self.path, &e))?;
+        if let Err(error) = self.file.write_all(bytes) {
+            let error = FileError::new(FileOp::Write, &self.path, &error);
+            self.cut_unsynced();
+            return Err(error);
+        }
         self.len += bytes.len() as u64;
         Ok(())
     }
@@ -312,16 +310,42 @@ impl WalFile {
     /// `fdatasync` of the log.
     ///
     /// # Errors
-    /// The sync failed; durability of earlier appends is unknown.
+    /// The sync failed; the log is cut back to its last synced length (best effort).
     pub fn sync(&mut self) -> Result<(), FileError> {
         #[cfg(any(test, feature = "testkit"))]
         if crate::testkit::sim::planted::is_planted(crate::testkit::sim::planted::Bug::SkipsWalSync)
         {
             return Ok(());
         }
-        self.file
-            .sync_data()
-            .map_err(|e| FileError::new(FileOp::Sync, &self.path, &e))
+        if let Err(error) = self.file.sync_data() {
+            let error = FileError::new(FileOp::Sync, &self.path, &error);
+            self.cut_unsynced();
+            return Err(error);
+        }
+        self.synced_len = self.len;
+        Ok(())
+    }
+
+    /// After a failed sync or append: cuts the unsynced frames no later sync would write
+    /// (fsyncgate), then syncs; best effort, the caller halts (docs/simulation.md, findings).
+    fn cut_unsynced(&mut self) {
+        #[cfg(any(test, feature = "testkit"))]
+        if crate::testkit::sim::planted::is_planted(
+            crate::testkit::sim::planted::Bug::SkipsCutAfterFailure,
+        ) {
+            return;
+        }
+        if self.file.set_len(self.synced_len).is_err() {
+            return;
+        }
+        self.len = self.synced_len;
+        debug_assert_eq!(
+            self.len, self.synced_len,
+            "the cut leaves only synced bytes"
+        );
+        // Best effort: a failure here leaves the cut in the page cache, which a crash may
+        // forget (the dropped frames come back as unsynced bytes, as after any failed call).
+        let _ = self.file.sync_data();
     }
 
     /// A reader of the log's frames from the start, a [`DEFAULT_CHUNK_LEN`] chunk at a time:
@@ -364,6 +388,7 @@ impl WalFile {
             .set_len(len)
             .map_err(|e| FileError::new(FileOp::Truncate, &self.path, &e))?;
         self.len = len;
+        self.synced_len = self.synced_len.min(len);
         self.sync()
     }
 
@@ -384,6 +409,7 @@ impl WalFile {
         }
         self.file = open_append(self.storage.as_mut(), &self.path)?;
         self.len = bytes.len() as u64;
+        self.synced_len = self.len;
         replaced
     }
 }

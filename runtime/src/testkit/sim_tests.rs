@@ -294,10 +294,10 @@ fn skipping_the_directory_sync_after_a_rename_is_found() {
 }
 
 #[test]
-fn serving_a_recovered_state_before_it_is_durable_is_found() {
-    // The fsync gate of `WalFile::open` skipped: a restart after a failed sync serves frames
-    // from the page cache, and a later crash rolls them back below the recovery's floor.
-    let failure = found(Bug::SkipsSyncAtOpen).expect("found within the CI seeds");
+fn serving_the_frames_of_a_failed_sync_is_found() {
+    // The WAL keeps a failed call's frames: no later sync writes them (the storage models
+    // fsyncgate), a restart serves them, and a later crash rolls them back below the floor.
+    let failure = found(Bug::SkipsCutAfterFailure).expect("found within the CI seeds");
     assert_eq!(failure.kind, SimFailureKind::RecoveryMismatch, "{failure}");
 }
 

@@ -40,6 +40,9 @@ pub enum PlantedBug {
     /// Opening the WAL skips its data sync (the fsync gate): a recovery serves what only the
     /// page cache holds.
     SkipsSyncAtOpen,
+    /// The WAL keeps a failed call's unsynced frames instead of cutting them (fsyncgate): a
+    /// restart serves what no sync will write.
+    SkipsCutAfterFailure,
 }
 
 impl SimFlags {

@@ -62,6 +62,7 @@ fn runtime_bug(bug: PlantedBug) -> Bug {
         PlantedBug::SkipsDirSyncAfterRename => Bug::SkipsDirSyncAfterRename,
         PlantedBug::CorruptTailReadAsTorn => Bug::CorruptTailReadAsTorn,
         PlantedBug::SkipsSyncAtOpen => Bug::SkipsSyncAtOpen,
+        PlantedBug::SkipsCutAfterFailure => Bug::SkipsCutAfterFailure,
     }
 }
 

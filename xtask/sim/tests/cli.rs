@@ -125,10 +125,11 @@ fn the_disk_backed_mode_runs_a_seed() {
 }
 
 #[test]
-fn skipping_the_fsync_gate_at_open_fails_every_engine() {
-    // A recovery then serves frames only the page cache holds, and a later crash rolls them
-    // back below the state it showed (docs/simulation.md, findings).
-    let output = sim(&["--seeds", "200", "--plant", "skips-sync-at-open"]);
+fn keeping_the_frames_of_a_failed_sync_fails_every_engine() {
+    // No later sync writes them (fsyncgate): a recovery serves frames only the page cache
+    // holds, and a later crash rolls them back below the state it showed
+    // (docs/simulation.md, findings).
+    let output = sim(&["--seeds", "200", "--plant", "skips-cut-after-failure"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     for engine in [

@@ -91,6 +91,7 @@ impl Shared {
                 synced: bytes.len(),
                 data: bytes,
                 shadow: None,
+                poisoned_from: None,
             };
         }
         // Bits also rot at rest: a flip struck now is read by the next open, whatever the

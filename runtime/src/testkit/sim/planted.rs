@@ -17,10 +17,16 @@ pub enum Bug {
     /// tail: an acknowledged last frame with a flipped bit is silently cut.
     CorruptTailReadAsTorn,
     /// `WalFile::open` skips its data sync (the fsync gate): a recovery may serve frames that
-    /// are only in the page cache, which a later power loss rolls back. Not in [`Self::ALL`]
-    /// (the three): the toy finds it within the CI seeds, the engines within a few
-    /// hundred (`docs/simulation.md`, findings).
+    /// a killed process left only in the page cache, which a later power loss rolls back.
+    /// Not in [`Self::ALL`] (the three). The simulator kills no process without a
+    /// power loss, and a failed call's frames are cut (`SkipsCutAfterFailure`), so only
+    /// `wal_file_tests.rs` finds it now (`docs/simulation.md`, findings).
     SkipsSyncAtOpen,
+    /// `WalFile` keeps the unsynced frames of a failed append or sync instead of cutting the
+    /// log back to its last synced length: after a failed sync no later sync writes them
+    /// (fsyncgate), a restart serves them, a power loss rolls them back. Not in
+    /// [`Self::ALL`]: the toy finds it within the CI seeds, the engines within a few.
+    SkipsCutAfterFailure,
 }
 
 impl Bug {

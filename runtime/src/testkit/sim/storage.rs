@@ -29,12 +29,15 @@ pub struct WalShape {
 }
 
 /// One file's bytes: `data` is what reads see; the durable bytes are `shadow` when a cut
-/// made them differ from a prefix of `data`, else `data[..synced]`.
+/// made them differ from a prefix of `data`, else `data[..synced]`. `poisoned_from` is where
+/// a failed sync left bytes that no later sync makes durable (Linux marks the pages of a
+/// failed writeback clean: "fsyncgate"), until a cut at or below it drops them.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Inode {
     pub(super) data: Vec<u8>,
     pub(super) synced: usize,
     pub(super) shadow: Option<Vec<u8>>,
+    pub(super) poisoned_from: Option<usize>,
 }
 
 impl Inode {
@@ -51,15 +54,31 @@ impl Inode {
             self.shadow = Some(self.data[..self.synced].to_vec());
         }
         self.data.resize(len, 0);
+        if self.poisoned_from.is_some_and(|from| len <= from) {
+            self.poisoned_from = None;
+        }
     }
 
+    /// A failed sync: the bytes above the durable ones stay readable but are lost-on-crash
+    /// for good (a later sync does not write them). With none above, nothing is poisoned.
+    pub(super) fn poison(&mut self) {
+        let from = self.synced.min(self.data.len());
+        if from < self.data.len() {
+            self.poisoned_from = Some(self.poisoned_from.map_or(from, |p| p.min(from)));
+        }
+    }
+
+    /// A successful sync: every byte below the poisoned ones becomes durable; the poisoned
+    /// bytes stay volatile, and so, pessimistically, do those written after them (Linux
+    /// would write those, leaving a hole of lost bytes; a prefix is what a crash keeps here).
     pub(super) fn sync(&mut self) {
-        self.synced = self.data.len();
+        let upto = self.poisoned_from.unwrap_or(usize::MAX);
+        self.synced = self.data.len().min(upto);
         self.shadow = None;
         assert_eq!(
             self.durable().len(),
-            self.data.len(),
-            "a sync must make every byte durable"
+            self.data.len().min(upto),
+            "a sync must make every byte below the poisoned ones durable"
         );
     }
 }
@@ -259,6 +278,10 @@ impl Shared {
         self.begin(generation)?;
         self.log.mix(&[TAG_SYNC, inode as u64]);
         if self.strike(FaultKind::SyncError) {
+            self.inodes[inode].poison();
+            let from = self.inodes[inode].poisoned_from;
+            self.log
+                .line(format!("poisoned inode {inode} from {from:?}"));
             return Err(injected(FaultKind::SyncError));
         }
         if real()? {
@@ -392,3 +415,7 @@ impl SimStorage {
         self.with(|s| s.lookup(path).map(|i| s.inodes[i].data.clone()))
     }
 }
+
+#[cfg(test)]
+#[path = "storage_tests.rs"]
+mod tests;
